@@ -42,6 +42,15 @@ $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# Syscall names for the "not implemented" log, from the host's headers.
+$(B)/gen/syscall_names.h:
+	@mkdir -p $(@D)
+	echo '#include <sys/syscall.h>' | $(CC) -E -dM - | \
+	  sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9][0-9]*\)$$/[\2] = "\1",/p' > $@
+
+$(B)/kernel/syscalls/table.o: $(B)/gen/syscall_names.h
+$(B)/kernel/syscalls/table.o: CFLAGS += -I$(B)/gen
+
 $(B)/libkernel.a: $(LIB_OBJ) $(B)/kernel/platform/stub_blob.o
 	rm -f $@ && ar rcs $@ $^
 

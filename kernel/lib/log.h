@@ -29,6 +29,9 @@ ssize_t log_read_record(unsigned long seq, char *buf, size_t len);
 /* Host-side messages before the console exists (stderr), as UML prints them. */
 void host_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Called by panic() before it aborts (the kernel restores the host tty). */
+void log_set_panic_hook(void (*fn)(void));
+
 /* Unrecoverable kernel state: log, clean up the host terminal, abort. */
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 #endif

@@ -16,4 +16,8 @@ bool signal_pending(struct task *t);
 /* Is the process ignoring sig (SIG_IGN, or default action ignore)? */
 bool signal_ignored(struct process *p, int sig);
 bool signal_blocked(struct task *t, int sig);
+/* Take the lowest pending unblocked signal (0 if none). */
+int signal_dequeue(struct task *t, siginfo_t *info);
+/* ITIMER_REAL expiry: SIGALRM, re-armed for an interval timer. */
+void process_itimer_fired(struct ktimer *k);
 #endif

@@ -8,20 +8,14 @@
 #include <signal.h>
 #include "lib/list.h"
 #include "lib/waitq.h"
+#include "lib/event.h"
 #include "platform/platform.h"
+#include "lib/cred.h"
 
 struct mm;
 struct fdtable;
 struct fs_context;
 struct file;
-
-/* Credentials; process-wide (glibc and musl keep threads in step). */
-struct cred {
-	uid_t uid, euid, suid, fsuid;
-	gid_t gid, egid, sgid, fsgid;
-	int ngroups;
-	gid_t groups[32];
-};
 
 /* Guest signal sets are 64 bits, as Linux's x86-64 sigset_t is to syscalls. */
 typedef uint64_t ksigset_t;
@@ -66,6 +60,7 @@ struct process {
 	struct process *parent;
 	struct list children;		/* struct process, sibling */
 	struct list sibling;
+	struct list all_node;		/* all processes */
 	struct list threads;		/* struct task, thread_node */
 	int nr_threads;
 	struct mm *mm;
@@ -79,19 +74,20 @@ struct process {
 	char *exe_path;			/* for /proc/PID/exe */
 	uint64_t arg_start, arg_end, env_start, env_end;
 	bool zombie;			/* all threads dead, waiting for reap */
+	bool reaped;			/* freed once its last task is gone */
 	bool exiting;			/* exit_group in progress */
 	int exit_code;			/* wait status */
 	bool stopped;			/* job-control stopped (group stop) */
 	int stop_sig;
 	bool stop_reported, cont_reported;
 	struct waitq child_wait;	/* woken when a child changes state */
-	struct process *vfork_parent_wait; /* unused placeholder */
 	struct task *vfork_waiter;	/* parent parked until exec/exit */
 	uint64_t start_time_ns;
 	/* Accounting, in nanoseconds. */
 	uint64_t utime_ns, stime_ns, cutime_ns, cstime_ns;
-	/* Interval timers: ITIMER_REAL only. */
-	uint64_t itimer_real_deadline, itimer_real_interval;
+	/* ITIMER_REAL (and alarm). */
+	struct ktimer itimer_real;
+	uint64_t itimer_real_interval;
 	int tty_index;			/* controlling tty, -1 if none */
 };
 
@@ -117,10 +113,14 @@ struct task {
 	bool in_syscall;
 	struct list waits;		/* struct task_wait: queues parked on */
 	uint64_t wake_deadline;		/* 0 = none; ktime_ns() deadline */
-	struct list timer_node;
+	struct ktimer wake_timer;
+	struct task *host_next;		/* host tid hash chain */
 	bool timed_out;
+	long block_intr;		/* result if a signal interrupts the park */
 	struct list ready_node;
 	uint64_t syscall_count;
+	int vfork_child;		/* vfork: the child we wait for */
+	void *futex_wait;		/* the futex waiter record while parked */
 };
 
 /* The task whose syscall is being serviced (like Linux's current). */
@@ -145,7 +145,5 @@ static inline struct process *task_process(struct task *t)
 {
 	return t ? t->proc : NULL;
 }
-
-bool cred_in_group(const struct cred *c, gid_t gid);
 
 #endif

@@ -1,0 +1,68 @@
+/* ubd: the UML block devices, units 0-15 over host files.
+ *
+ * A unit is configured (host file opened and locked) from the command line
+ * or mconsole; its data is reached through ubd_read/ubd_write, which go
+ * through the block cache, and from the guest through /dev/ubda.. (block
+ * major 98, minor unit*16). */
+#ifndef BLOCK_UBD_H
+#define BLOCK_UBD_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/sysmacros.h>
+
+#define UBD_MAJOR	98
+#define UBD_MAX		16
+
+/* Configuration flags (the letters of ubd<n><flags>=). */
+#define UBD_RDONLY	(1u << 0)	/* r */
+#define UBD_SYNC	(1u << 1)	/* s: O_SYNC, and the cache writes through */
+#define UBD_DATA	(1u << 2)	/* d: never a COW file */
+#define UBD_SHARED	(1u << 3)	/* c: no host lock */
+#define UBD_NOTRIM	(1u << 4)	/* t */
+
+/* Open and lock the host file for unit now. Returns 0, or -errno with a
+ * one-line message in err (e.g. `ubda: Can't open "x": errno = 2`). An rw
+ * open that fails with EROFS/EACCES falls back to read-only. A lock held
+ * by another process is -EAGAIN. COW pairs are -ENOSYS for now. If
+ * ubd_init has run, /dev/ubdX is created in devfs. */
+int ubd_configure(int unit, const char *file, const char *backing,
+		  unsigned flags, char *err, size_t errlen);
+/* Flush, unlock and close a unit; -EBUSY while the guest has it open. */
+int ubd_remove(int unit, char *err, size_t errlen);
+bool ubd_configured(int unit);
+const char *ubd_file(int unit);		/* host file name or NULL */
+
+static inline dev_t ubd_devt(int unit)
+{
+	return makedev(UBD_MAJOR, unit * 16);
+}
+
+/* The unit behind a device number (any partition minor), or -1. */
+int ubd_unit_of(dev_t dev);
+
+/* Block I/O. Offsets and lengths are bytes; the range must lie inside the
+ * device (-EIO otherwise). Returns 0 or -errno. Writes to a read-only unit
+ * are -EROFS. */
+int ubd_read(int unit, uint64_t off, void *buf, size_t len);
+int ubd_write(int unit, uint64_t off, const void *buf, size_t len);
+/* Write back the cache, then fdatasync the host file. */
+int ubd_flush(int unit);
+uint64_t ubd_size(int unit);		/* bytes, multiple of 512; 0 if none */
+bool ubd_readonly(int unit);
+/* Guest opens of the device (ubd_remove refuses while nonzero). */
+void ubd_get(int unit);
+void ubd_put(int unit);
+
+/* Create /dev/ubdX for a configured unit (a no-op before ubd_init).
+ * ubd_init installs it as the hook ubd_configure calls, which keeps the
+ * block I/O core free of devfs. */
+void ubd_publish(int unit);
+extern void (*ubd_publish_hook)(int unit);
+
+/* Register block major 98 and add /dev/ubdX nodes of configured units. */
+int ubd_init(void);
+/* Halt: flush every unit, unlock and close. */
+void ubd_shutdown(void);
+#endif

@@ -1,0 +1,303 @@
+/* Open files: reference counting, reads and writes with access-mode,
+ * O_APPEND and position handling, and the generic operations of regular
+ * files and directories (through the inode's operations). */
+#include <stdlib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+#include <stdint.h>
+#include <sys/mount.h>
+#include "fs/vfs.h"
+#include "lib/ktime.h"
+
+#define DEFAULT_POLLMASK (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
+
+struct file *file_alloc(struct inode *ino, const struct file_ops *fop, unsigned flags)
+{
+	struct file *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->refs = 1;
+	f->flags = flags;
+	f->inode = iget(ino);
+	f->op = fop;
+	return f;
+}
+
+struct file *file_get(struct file *f)
+{
+	if (f)
+		f->refs++;
+	return f;
+}
+
+void file_put(struct file *f)
+{
+	if (!f || vfs_halted || --f->refs > 0)
+		return;
+	if (f->op && f->op->release)
+		f->op->release(f);
+	/* The inode first: the path may hold the last use of its mount. */
+	iput(f->inode);
+	path_put(&f->path);
+	free(f);
+}
+
+static bool can_read(const struct file *f)
+{
+	int acc = f->flags & O_ACCMODE;
+
+	return !(f->flags & O_PATH) && (acc == O_RDONLY || acc == O_RDWR);
+}
+
+static bool can_write(const struct file *f)
+{
+	int acc = f->flags & O_ACCMODE;
+
+	return !(f->flags & O_PATH) && (acc == O_WRONLY || acc == O_RDWR);
+}
+
+static bool seekable(const struct file *f)
+{
+	return f->inode && !S_ISFIFO(f->inode->mode) && !S_ISSOCK(f->inode->mode);
+}
+
+static ssize_t do_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+{
+	if (!can_read(f))
+		return -EBADF;
+	if (f->inode && S_ISDIR(f->inode->mode))
+		return -EISDIR;
+	if (!f->op || !f->op->read)
+		return -EINVAL;
+	return f->op->read(f, buf, len, pos);
+}
+
+static ssize_t do_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
+{
+	if (!can_write(f))
+		return -EBADF;
+	if (!f->op || !f->op->write)
+		return -EINVAL;
+	if ((f->flags & O_APPEND) && f->inode && S_ISREG(f->inode->mode))
+		*pos = f->inode->size;
+	return f->op->write(f, buf, len, pos);
+}
+
+ssize_t file_read(struct file *f, void *buf, size_t len)
+{
+	uint64_t pos = f->pos;
+	ssize_t ret = do_read(f, buf, len, &pos);
+
+	if (ret >= 0)
+		f->pos = pos;
+	return ret;
+}
+
+ssize_t file_write(struct file *f, const void *buf, size_t len)
+{
+	uint64_t pos = f->pos;
+	ssize_t ret = do_write(f, buf, len, &pos);
+
+	if (ret >= 0)
+		f->pos = pos;
+	return ret;
+}
+
+ssize_t file_pread(struct file *f, void *buf, size_t len, uint64_t off)
+{
+	if (!can_read(f))
+		return -EBADF;
+	if (!seekable(f))
+		return -ESPIPE;
+	if ((int64_t)off < 0)
+		return -EINVAL;
+	return do_read(f, buf, len, &off);
+}
+
+/* Like Linux, pwrite on an O_APPEND file appends. */
+ssize_t file_pwrite(struct file *f, const void *buf, size_t len, uint64_t off)
+{
+	if (!can_write(f))
+		return -EBADF;
+	if (!seekable(f))
+		return -ESPIPE;
+	if ((int64_t)off < 0)
+		return -EINVAL;
+	return do_write(f, buf, len, &off);
+}
+
+unsigned file_poll(struct file *f, struct poll_table *pt)
+{
+	if (f->op && f->op->poll)
+		return f->op->poll(f, pt);
+	return DEFAULT_POLLMASK;
+}
+
+int64_t file_llseek(struct file *f, int64_t off, int whence)
+{
+	int64_t base;
+
+	if (f->flags & O_PATH)
+		return -EBADF;
+	if (f->op && f->op->llseek)
+		return f->op->llseek(f, off, whence);
+	if (!seekable(f))
+		return -ESPIPE;
+	switch (whence) {
+	case SEEK_SET:
+		base = 0;
+		break;
+	case SEEK_CUR:
+		base = f->pos;
+		break;
+	case SEEK_END:
+		base = f->inode->size;
+		break;
+	case SEEK_DATA:
+	case SEEK_HOLE:
+		/* No holes are reported: data up to the size, a hole after. */
+		if (off < 0 || (uint64_t)off >= f->inode->size)
+			return -ENXIO;
+		if (whence == SEEK_HOLE)
+			off = f->inode->size;
+		base = 0;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if ((off > 0 && base > INT64_MAX - off) || base + off < 0)
+		return -EINVAL;
+	f->pos = base + off;
+	return f->pos;
+}
+
+int file_iterate(struct file *f, filldir_t fill, void *ctx)
+{
+	if (f->flags & O_PATH)
+		return -EBADF;
+	if (!f->op || !f->op->iterate)
+		return -ENOTDIR;
+	if (f->path.dentry && f->path.dentry->dead)
+		return -ENOENT;
+	return f->op->iterate(f, fill, ctx);
+}
+
+/* ---- generic operations ------------------------------------------------ */
+
+static bool ts_before_eq(struct timespec a, struct timespec b)
+{
+	return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec <= b.tv_nsec);
+}
+
+/* relatime: update atime only if it is not newer than mtime/ctime or is
+ * a day old, so reads rarely write inodes back. */
+static void read_touch(struct file *f)
+{
+	struct inode *ino = f->inode;
+	struct timespec now;
+
+	if ((f->flags & O_NOATIME) || !f->path.mnt ||
+	    (f->path.mnt->flags & MS_NOATIME) || vfs_path_rdonly(&f->path))
+		return;
+	now = ktime_real();
+	if (ts_before_eq(ino->atime, ino->mtime) ||
+	    ts_before_eq(ino->atime, ino->ctime) ||
+	    now.tv_sec - ino->atime.tv_sec >= 24 * 3600)
+		inode_touch(ino, ATTR_ATIME);
+}
+
+static ssize_t reg_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+{
+	struct inode *ino = f->inode;
+	ssize_t ret;
+
+	if (!ino->op || !ino->op->read)
+		return -EINVAL;
+	ret = ino->op->read(ino, buf, len, *pos);
+	if (ret > 0) {
+		*pos += ret;
+		read_touch(f);
+	}
+	return ret;
+}
+
+static ssize_t reg_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
+{
+	struct inode *ino = f->inode;
+	ssize_t ret;
+
+	if (!ino->op || !ino->op->write)
+		return -EINVAL;
+	if (*pos > (uint64_t)INT64_MAX - len)
+		return -EFBIG;
+	if (len == 0)
+		return 0;
+	ret = ino->op->write(ino, buf, len, *pos);
+	if (ret > 0) {
+		*pos += ret;
+		inode_touch(ino, ATTR_MTIME | ATTR_CTIME);
+	}
+	return ret;
+}
+
+static int reg_fsync(struct file *f)
+{
+	struct inode *ino = f->inode;
+
+	return ino->op && ino->op->fsync ? ino->op->fsync(ino) : 0;
+}
+
+static int dir_iterate(struct file *f, filldir_t fill, void *ctx)
+{
+	struct inode *ino = f->inode;
+
+	if (!ino->op || !ino->op->iterate)
+		return -ENOTDIR;
+	return ino->op->iterate(ino, &f->pos, fill, ctx);
+}
+
+static const struct file_ops reg_fops = {
+	.read = reg_read,
+	.write = reg_write,
+	.fsync = reg_fsync,
+};
+
+static const struct file_ops dir_fops = {
+	.iterate = dir_iterate,
+	.fsync = reg_fsync,
+};
+
+const struct file_ops vfs_path_fops = { 0 };
+
+const struct file_ops *vfs_file_ops_for(struct inode *ino, int *err)
+{
+	const struct file_ops *fop = NULL;
+
+	*err = 0;
+	if (ino->fop)
+		return ino->fop;
+	switch (ino->mode & S_IFMT) {
+	case S_IFREG:
+		return &reg_fops;
+	case S_IFDIR:
+		return &dir_fops;
+	case S_IFCHR:
+		fop = chrdev_fops(ino->rdev);
+		break;
+	case S_IFBLK:
+		fop = blkdev_fops(ino->rdev);
+		break;
+	case S_IFIFO:
+		fop = vfs_fifo_fops();
+		break;
+	case S_IFLNK:
+		*err = -ELOOP;
+		return NULL;
+	}
+	if (!fop)
+		*err = -ENXIO;
+	return fop;
+}

@@ -1,0 +1,17 @@
+/* The scheduler: the kernel's event loop over guest stops, host fds and
+ * timers. */
+#ifndef TASK_SCHED_H
+#define TASK_SCHED_H
+#include "task/task.h"
+
+/* Run until halt is requested or the last process is gone. */
+void sched_run(void);
+/* Resume a stopped task in guest mode, delivering signals first. */
+void return_to_user(struct task *t);
+/* Put a stopped or parked task back on the run list. */
+void sched_make_ready(struct task *t);
+/* Ask the loop to stop: how = RB_HALT_SYSTEM / RB_POWER_OFF / RB_AUTOBOOT. */
+void sched_request_halt(int how);
+int sched_halt_reason(void);
+bool sched_halting(void);
+#endif

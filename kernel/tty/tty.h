@@ -1,0 +1,94 @@
+/* Terminal devices: a line discipline, job control and a driver backend.
+ *
+ * Minors (= the index stored in struct process's tty_index): 0..15 are the
+ * consoles /dev/tty0..15 (major 4), 64..127 the serial lines
+ * /dev/ttyS0..63. Major 5 holds /dev/tty (5:0, the caller's controlling
+ * tty) and /dev/console (5:1, the console= line).
+ *
+ * Boot order for main:
+ *   1. tty_init()                         register majors 4 and 5
+ *   2. tty_console_setup(0, 0, 1)         con0 = fd:0,fd:1 (or the con=,
+ *      tty_line_setup_spec(...)           conN=, ssl=, sslN= options)
+ *   3. tty_set_console("tty0")            console= option (default tty0)
+ * Exit paths and fatal signal handlers call tty_restore_host(); the
+ * kernel's SIGWINCH calls tty_host_winch(); a session leader's exit calls
+ * tty_session_exit(sid); setsid() must set tty_index = -1 itself. */
+#ifndef TTY_TTY_H
+#define TTY_TTY_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
+#include <sys/types.h>
+#include "lib/waitq.h"
+#include "tty/ldisc.h"
+
+#define TTY_MAJOR	4
+#define TTYAUX_MAJOR	5
+#define TTY_NR_CONSOLES	16
+#define TTY_SERIAL_BASE	64
+#define TTY_NR_SERIAL	64
+#define TTY_NR_MINORS	(TTY_SERIAL_BASE + TTY_NR_SERIAL)
+
+struct tty;
+
+/* The backend: consoles over host fds (chan_fd.c), later pty/port/xterm. */
+struct tty_driver_ops {
+	/* Output after processing; the backend takes it all. */
+	void (*write)(struct tty *tty, const char *buf, size_t n);
+	/* The ldisc has room again after a read: push held-back input. */
+	void (*unthrottle)(struct tty *tty);
+};
+
+struct tty {
+	int index;			/* minor */
+	char name[12];			/* "tty0", "ttyS3" */
+	struct ldisc ld;
+	struct waitq wq;		/* input, hangup, termios changes */
+	int session;			/* sid it controls, 0 = none */
+	int pgrp;			/* foreground process group, 0 = none */
+	struct winsize ws;
+	const struct tty_driver_ops *ops;
+	void *driver_data;
+	unsigned hangup_gen;		/* files opened before it are hung up */
+	int open_count;
+	/* VTIME wait of the reader in progress. */
+	int vtime_tid;
+	uint64_t vtime_deadline;
+	size_t vtime_count;
+};
+
+int tty_init(void);
+
+/* Create line `minor` with its backend; -EEXIST if configured. */
+struct tty *tty_register(int minor, const struct tty_driver_ops *ops, void *data);
+struct tty *tty_lookup(int minor);		/* NULL if not configured */
+
+/* console=: "tty0".."tty15", "ttyS0".."ttyS63"; -EINVAL otherwise. */
+int tty_set_console(const char *name);
+struct tty *tty_console(void);			/* NULL if none */
+
+/* Backend side. tty_receive returns the bytes taken (the rest is offered
+ * again from the unthrottle hook). */
+size_t tty_receive(struct tty *tty, const void *buf, size_t n);
+/* End of input from the device: reads drain the buffer, then return 0. */
+void tty_input_hangup(struct tty *tty);
+/* New window size; SIGWINCH to the foreground group if it changed. */
+void tty_set_winsize(struct tty *tty, const struct winsize *ws);
+
+/* The session sid is gone (its leader exited): SIGHUP and SIGCONT to the
+ * foreground group, the files it had open are hung up, and every process
+ * of the session loses its controlling tty. */
+void tty_session_exit(int sid);
+
+/* For /proc: the device number of a tty index, 0 if none. */
+dev_t tty_devt(int index);
+
+/* chan_fd.c: host channels. in_fd/out_fd -1 = null channel. */
+int tty_console_setup(int index, int in_fd, int out_fd);
+int tty_serial_setup(int index, int in_fd, int out_fd);
+/* A con=/ssl= spec: "fd:N", "null", "none", "<in>,<out>". minor as above. */
+int tty_line_setup_spec(int minor, const char *spec);
+void tty_restore_host(void);		/* async-signal-safe */
+void tty_host_winch(void);
+void tty_console_write_kernel(const char *buf, size_t len);
+#endif
