@@ -234,6 +234,10 @@ int main(int argc, char **argv)
 	struct task *init;
 	int r, how;
 
+	/* Descriptors 0-2 must exist, or the first files we open would pose
+	 * as stdin/stdout. */
+	for (int fd = open("/dev/null", O_RDWR); fd >= 0 && fd <= 2; fd = open("/dev/null", O_RDWR))
+		;
 	r = cmdline_parse(argc, argv, &cfg, stdout, err, sizeof(err));
 	if (r == 1)
 		return 0;
@@ -256,6 +260,7 @@ int main(int argc, char **argv)
 	log_set_console_level(cfg.loglevel >= 0 ? cfg.loglevel : (cfg.quiet ? 4 : 7));
 	log_set_panic_hook(tty_restore_host);
 
+	sched_trace_syscalls = getenv("UMLINUX_STRACE") != NULL;
 	r = platform_init();
 	if (r < 0)
 		die("platform: %s", strerror(-r));

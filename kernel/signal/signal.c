@@ -56,6 +56,23 @@ bool signal_blocked(struct task *t, int sig)
 	return (t->blocked & ksig_bit(sig)) != 0;
 }
 
+/* Blocked by some thread, counting the real mask of one in sigtimedwait:
+ * such a signal is kept even when its action is to ignore it. */
+static bool process_blocks(struct process *p, struct task *thread, int sig)
+{
+	struct list *pos;
+
+	list_for_each(pos, &p->threads) {
+		struct task *t = list_entry(pos, struct task, thread_node);
+		ksigset_t m = t->blocked | (t->restore_saved_mask ? t->saved_mask : 0);
+		if (thread && t != thread)
+			continue;
+		if (m & ksig_bit(sig))
+			return true;
+	}
+	return false;
+}
+
 bool signal_ignored(struct process *p, int sig)
 {
 	struct ksigaction *sa;
@@ -132,7 +149,7 @@ int signal_send_info(struct process *p, struct task *thread, const siginfo_t *in
 	}
 	sp = thread ? &thread->pending : &p->shared_pending;
 	/* An ignored signal is dropped unless a thread blocks it. */
-	if (signal_ignored(p, sig) && !(thread && signal_blocked(thread, sig)))
+	if (signal_ignored(p, sig) && !process_blocks(p, thread, sig))
 		return 0;
 	if (sig < SIGRTMIN && (sp->set & ksig_bit(sig)))
 		return 0;

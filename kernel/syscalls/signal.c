@@ -276,9 +276,12 @@ SYSCALL_DEFINE(rt_sigqueueinfo)
 	return signal_send_info(p, NULL, &info);
 }
 
+/* The caller's real mask stays in saved_mask while it waits with the
+ * awaited signals unblocked, so that senders do not discard them as
+ * ignored (see signal_send_info). */
 SYSCALL_DEFINE(rt_sigtimedwait)
 {
-	ksigset_t set, saved;
+	ksigset_t set;
 	siginfo_t info;
 	int sig;
 
@@ -287,11 +290,16 @@ SYSCALL_DEFINE(rt_sigtimedwait)
 	if (copy_from_user(t, &set, a[0], sizeof(set)))
 		return -EFAULT;
 	set &= ~UNBLOCKABLE;
-	saved = t->blocked;
+	if (!t->restore_saved_mask) {
+		t->saved_mask = t->blocked;
+		t->restore_saved_mask = true;
+	}
 	t->blocked = ~set;
 	sig = signal_dequeue(t, &info);
-	t->blocked = saved;
+	t->blocked = t->saved_mask & ~set;
 	if (sig) {
+		t->blocked = t->saved_mask;
+		t->restore_saved_mask = false;
 		if (a[1] && copy_to_user(t, a[1], &info, sizeof(info)))
 			return -EFAULT;
 		return sig;
@@ -304,15 +312,13 @@ SYSCALL_DEFINE(rt_sigtimedwait)
 			return -EINVAL;
 		if (!t->wake_deadline)
 			t->wake_deadline = ktime_ns() + ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-		if (ktime_ns() >= t->wake_deadline)
+		if (ktime_ns() >= t->wake_deadline) {
+			t->blocked = t->saved_mask;
+			t->restore_saved_mask = false;
 			return -EAGAIN;
+		}
 		task_wait_until(t, t->wake_deadline);
 	}
-	/* Wait for one of set (it is blocked, so the poster only wakes us if
-	 * it is unblocked: temporarily unblock what we wait for). */
-	t->saved_mask = saved;
-	t->restore_saved_mask = true;
-	t->blocked = saved & ~set;
 	t->block_intr = -EINTR;
 	return -EBLOCK;
 }

@@ -125,6 +125,9 @@ void return_to_user(struct task *t)
 	t->state = TASK_RUNNING;
 }
 
+/* UMLINUX_STRACE=1 in the kernel's environment logs every guest syscall. */
+bool sched_trace_syscalls;
+
 static void do_syscall(struct task *t)
 {
 	long ret;
@@ -133,6 +136,9 @@ static void do_syscall(struct task *t)
 	t->block_intr = -ERESTARTSYS;
 	ret = syscall_dispatch(t, t->sc_nr, t->sc_args);
 	current = NULL;
+	if (sched_trace_syscalls)
+		host_msg("[%d] %s(%#lx, %#lx, %#lx) = %ld\n", t->tid, syscall_name(t->sc_nr),
+			 (long)t->sc_args[0], (long)t->sc_args[1], (long)t->sc_args[2], ret);
 	if (t->state == TASK_DEAD)
 		return;
 	if (ret == -EBLOCK) {

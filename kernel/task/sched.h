@@ -14,4 +14,5 @@ void sched_make_ready(struct task *t);
 void sched_request_halt(int how);
 int sched_halt_reason(void);
 bool sched_halting(void);
+extern bool sched_trace_syscalls;
 #endif
