@@ -18,6 +18,7 @@
 #include "task/sched.h"
 #include "task/futex.h"
 #include "task/internal.h"
+#include "task/cputime.h"
 #include "mm/mm.h"
 #include "mm/uaccess.h"
 #include "lib/uts.h"
@@ -209,12 +210,14 @@ SYSCALL_DEFINE(getrusage)
 	switch (who) {
 	case RUSAGE_SELF:
 	case RUSAGE_THREAD:
-		ns_tv(p->utime_ns, &ru.ru_utime);
+		ns_tv(process_cputime_ns(p), &ru.ru_utime);
 		ns_tv(p->stime_ns, &ru.ru_stime);
+		ru.ru_maxrss = process_maxrss_kb(p);
 		break;
 	case RUSAGE_CHILDREN:
 		ns_tv(p->cutime_ns, &ru.ru_utime);
 		ns_tv(p->cstime_ns, &ru.ru_stime);
+		ru.ru_maxrss = p->cmaxrss_kb;
 		break;
 	default:
 		return -EINVAL;
@@ -226,7 +229,7 @@ SYSCALL_DEFINE(times)
 {
 	struct process *p = t->proc;
 	struct tms tms = {
-		(clock_t)(p->utime_ns / 10000000), (clock_t)(p->stime_ns / 10000000),
+		(clock_t)(process_cputime_ns(p) / 10000000), (clock_t)(p->stime_ns / 10000000),
 		(clock_t)(p->cutime_ns / 10000000), (clock_t)(p->cstime_ns / 10000000),
 	};
 

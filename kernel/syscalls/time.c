@@ -6,6 +6,7 @@
 #include "task/task.h"
 #include "mm/uaccess.h"
 #include "lib/ktime.h"
+#include "task/cputime.h"
 
 static int clock_now(int clk, struct timespec *ts, struct task *t)
 {
@@ -24,10 +25,8 @@ static int clock_now(int clk, struct timespec *ts, struct task *t)
 		ns = ktime_ns();
 		break;
 	case CLOCK_PROCESS_CPUTIME_ID:
-		ns = t->proc->utime_ns + t->proc->stime_ns;
-		break;
 	case CLOCK_THREAD_CPUTIME_ID:
-		ns = t->proc->utime_ns;
+		ns = process_cputime_ns(t->proc);
 		break;
 	default:
 		return -EINVAL;
@@ -144,7 +143,7 @@ SYSCALL_DEFINE(clock_nanosleep)
 
 	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC && clk != CLOCK_BOOTTIME &&
 	    clk != CLOCK_TAI)
-		return clk == CLOCK_THREAD_CPUTIME_ID ? -EINVAL : -EOPNOTSUPP;
+		return -EINVAL;
 	long r = do_nanosleep(t, clk, (int)a[1], a[2], a[3]);
 	return r == -EINTR ? -EINTR : r;
 }

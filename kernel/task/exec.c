@@ -216,6 +216,42 @@ static void reset_fpstate(struct task *t)
 	t->pt.fp_dirty = true;
 }
 
+/* A process whose memory is shared (a vfork child) or that has other
+ * threads gets a fresh host process from the stub; otherwise the old
+ * mappings are simply removed. */
+static int exec_new_space(struct task *t)
+{
+	struct process *p = t->proc;
+	struct platform_thread fresh;
+	struct list *pos, *tmp;
+	pid_t old;
+	int err;
+
+	if (p->mm->refs == 1 && p->nr_threads == 1)
+		return mm_clear(t);
+	err = platform_spawn(&fresh);
+	if (err)
+		return err;
+	old = t->pt.host_tid;
+	list_for_each_safe(pos, tmp, &p->threads) {
+		struct task *o = list_entry(pos, struct task, thread_node);
+		if (o != t) {
+			o->state = TASK_DEAD;
+			p->nr_threads--;
+			task_free(o);
+		}
+	}
+	task_unhash_host(t);
+	free(t->pt.fpstate);
+	t->pt = fresh;
+	task_hash_host(t);
+	mm_put(p->mm);
+	p->mm = mm_new();
+	/* The old host process goes; its exit event finds no task. */
+	platform_kill(old);
+	return p->mm ? 0 : -ENOMEM;
+}
+
 static int load_elf(struct task *t, struct file *f, struct elf_image *img, const char *path,
 		    char **argv, int argc, char **envp, int envc)
 {
@@ -237,7 +273,7 @@ static int load_elf(struct task *t, struct file *f, struct elf_image *img, const
 		}
 	}
 	/* Point of no return: the old image goes. */
-	err = mm_clear(t);
+	err = exec_new_space(t);
 	if (img->ehdr.e_type == ET_DYN)
 		bias = ET_DYN_BASE - img->min_vaddr;
 	if (!err)

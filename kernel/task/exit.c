@@ -7,6 +7,7 @@
 #include <sys/reboot.h>
 #include "task/exit.h"
 #include "task/internal.h"
+#include "task/cputime.h"
 #include "task/sched.h"
 #include "signal/signal.h"
 #include "mm/mm.h"
@@ -44,6 +45,8 @@ static void reap(struct process *parent, struct process *child)
 {
 	parent->cutime_ns += child->utime_ns + child->cutime_ns;
 	parent->cstime_ns += child->stime_ns + child->cstime_ns;
+	if (child->maxrss_kb > parent->cmaxrss_kb)
+		parent->cmaxrss_kb = child->maxrss_kb;
 	process_free(child);
 }
 
@@ -82,6 +85,8 @@ void process_exit(struct process *p, int wait_status)
 
 	if (p->exiting)
 		return;
+	process_cputime_freeze(p);
+	p->maxrss_kb = process_maxrss_kb(p);
 	p->exiting = true;
 	p->exit_code = wait_status;
 	if (current && current->proc == p && current->state != TASK_DEAD)

@@ -62,7 +62,13 @@ static struct process *new_process(struct process *parent, unsigned long flags)
 	p->parent = (flags & CLONE_PARENT) && parent->parent ? parent->parent : parent;
 	list_add_tail(&p->sibling, &p->parent->children);
 
-	p->mm = mm_dup(parent->mm);
+	if (flags & CLONE_VM) {
+		/* vfork: the child borrows the parent's memory until exec. */
+		p->mm = parent->mm;
+		p->mm->refs++;
+	} else {
+		p->mm = mm_dup(parent->mm);
+	}
 	if (flags & CLONE_FILES) {
 		p->files = parent->files;
 		p->files->refs++;
@@ -133,7 +139,7 @@ long do_clone(struct task *t, unsigned long flags, uint64_t newsp, uint64_t pare
 		if (!np)
 			return -ENOMEM;
 		tid = np->pid;
-		host = platform_clone(&t->pt, SIGCHLD, &child_pt);
+		host = platform_clone(&t->pt, (flags & CLONE_VM) | SIGCHLD, &child_pt);
 		if (host < 0) {
 			np->zombie = true;
 			process_free(np);
@@ -183,7 +189,8 @@ struct task *spawn_init_task(void)
 	if (!p)
 		return NULL;
 	p->pid = alloc_pid();
-	p->pgid = p->sid = 0;
+	/* As on Linux, init leads its own session and process group. */
+	p->pgid = p->sid = p->pid;
 	p->start_time_ns = ktime_ns();
 	p->cont_reported = true;
 	ktimer_init(&p->itimer_real, process_itimer_fired);

@@ -85,6 +85,7 @@ struct process {
 	uint64_t start_time_ns;
 	/* Accounting, in nanoseconds. */
 	uint64_t utime_ns, stime_ns, cutime_ns, cstime_ns;
+	uint64_t maxrss_kb, cmaxrss_kb;
 	/* ITIMER_REAL (and alarm). */
 	struct ktimer itimer_real;
 	uint64_t itimer_real_interval;
