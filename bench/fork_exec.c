@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "--exit") == 0)
 		_exit(0);
-	n = argc > 1 ? atol(argv[1]) : 1000;
+	n = argc > 1 ? atol(argv[1]) : 500;
 	if (n <= 0) {
 		fprintf(stderr, "fork_exec: bad iteration count\n");
 		return 1;

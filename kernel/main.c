@@ -23,6 +23,7 @@
 #include "fs/devfs.h"
 #include "fs/extfs.h"
 #include "fs/pipe.h"
+#include "fs/procfs.h"
 #include "block/ubd.h"
 #include "tty/tty.h"
 #include "syscalls/syscall.h"
@@ -273,6 +274,8 @@ int main(int argc, char **argv)
 	tty_init();
 	ubd_init();
 	extfs_init();
+	procfs_init();
+	procfs_set_cmdline(cfg.cmdline);
 	mm_set_limit(cfg.mem);
 
 	configure_block_devices();
@@ -303,5 +306,6 @@ int main(int argc, char **argv)
 	}
 	if (how == -3)
 		return 1;
-	return 0;
+	/* Like UML: halt exits with the value written to /proc/exitcode. */
+	return procfs_exitcode();
 }

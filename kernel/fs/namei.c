@@ -129,6 +129,18 @@ static int follow_link(struct walk *w, const struct path *link)
 
 	if (++w->links > MAX_SYMLINKS)
 		return -ELOOP;
+	if (li->op && li->op->get_link) {
+		struct path target;
+
+		err = li->op->get_link(li, &target);
+		if (err != -ENOSYS) {
+			if (!err) {
+				walk_set(w, &target);
+				path_put(&target);
+			}
+			return err;
+		}
+	}
 	if (!li->op || !li->op->readlink)
 		return -ENOENT;
 	buf = malloc(PATH_LEN_MAX);

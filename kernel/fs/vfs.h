@@ -21,6 +21,7 @@ struct dentry;
 struct mount;
 struct super_block;
 struct cred;
+struct path;
 
 /* ---- inodes ---------------------------------------------------------- */
 
@@ -86,6 +87,10 @@ struct inode_ops {
 	int (*iterate)(struct inode *dir, uint64_t *pos, filldir_t fill, void *ctx);
 	int (*fsync)(struct inode *ino);
 	int (*fallocate)(struct inode *ino, int mode, uint64_t off, uint64_t len);
+	/* Optional, for "magic" symlinks (procfs fd/N, cwd, root): the target
+	 * itself as a referenced path, which a walk steps onto instead of
+	 * following the readlink text. -ENOSYS: use readlink after all. */
+	int (*get_link)(struct inode *ino, struct path *res);
 };
 
 struct inode {

@@ -84,9 +84,16 @@ static int spawn_child(void *arg)
 {
 	sigset_t none;
 
+	/* SIGCHLD ignored (this survives exec and fork) makes the host reap
+	 * a guest process's host children itself: the guest never waits on
+	 * the host, so they would otherwise stay host zombies. */
+	struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } ign =
+		{ SIG_IGN, 0, NULL, 0 };
+
 	(void)arg;
 	sigemptyset(&none);
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, 8);
+	syscall(SYS_rt_sigaction, SIGCHLD, &ign, NULL, 8);
 	syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0);
 	/* The guest's host process keeps no host descriptors. */

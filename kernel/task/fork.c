@@ -123,7 +123,8 @@ long do_clone(struct task *t, unsigned long flags, uint64_t newsp, uint64_t pare
 	}
 	if (nr_processes() >= (int)p->rlim[RLIMIT_NPROC].rlim_cur && p->cred.uid != 0)
 		return -EAGAIN;
-	if (nr_processes() >= 4096)
+	/* Like Linux's threads-max: a share of guest memory per task. */
+	if (nr_processes() >= (int)(mm_limit() / (128 << 10)))
 		return -EAGAIN;
 
 	if (thread) {

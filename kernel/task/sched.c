@@ -226,17 +226,31 @@ void sched_make_ready(struct task *t)
 	list_add_tail(&t->ready_node, &ready);
 }
 
+/* Guest stops are handled in batches; between batches the host fds and
+ * timers get a look, so a storm of guest syscalls cannot starve consoles
+ * or sleepers. */
+#define STOP_BATCH 64
+
 void sched_run(void)
 {
 	struct stop_event ev;
 
 	while (!sched_halting()) {
+		int handled = 0;
+
 		run_ready();
-		if (platform_next_stop(&ev) == 0) {
+		while (handled < STOP_BATCH && !sched_halting() && platform_next_stop(&ev) == 0) {
 			handle_stop(&ev);
+			run_ready();
+			handled++;
+		}
+		if (sched_halting())
+			break;
+		if (handled == STOP_BATCH || !list_empty(&ready)) {
+			event_poll(platform_event_fd(), 0);
 			continue;
 		}
-		if (sched_halting() || !list_empty(&ready))
+		if (handled)
 			continue;
 		event_poll(platform_event_fd(), -1);
 	}
