@@ -28,6 +28,7 @@ for path in $("$busybox" --list-full); do
 done
 cp -a "$top/rootfs/." "$stage/"
 chmod 755 "$stage/etc/init.d/rcS"
+chmod 600 "$stage/etc/shadow"
 for spec in "$@"; do
 	src=${spec%%:*}
 	dst=${spec#*:}
