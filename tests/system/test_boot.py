@@ -1,6 +1,7 @@
 """Boot the default image the way a user does: console login, job control,
 persistence across boots, clean shutdown."""
 import os
+import re
 import signal
 import subprocess
 import time
@@ -200,6 +201,8 @@ def test_guest_crashes_do_not_take_the_kernel_down(tmp_path):
         "echo still-alive\n")
     r = run_shell(img, script, timeout=120)
     assert "segv-rc=139" in r.stdout
-    assert "forked-600" in r.stdout
+    # The shell stops at the first failed fork: the limit held.
+    forked = int(re.search(r"forked-(\d+)", r.stdout).group(1))
+    assert 400 < forked < 600, forked
     assert "still-alive" in r.stdout
     assert r.returncode == 0
