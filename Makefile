@@ -73,6 +73,16 @@ $(B)/bench/%: bench/%.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -static -o $@ $<
 
+# Dynamically linked test programs (PIE and not), with the host's loader
+# and libc copied into the test image.
+$(B)/dyn/hello_pie: tests/dyn/hello.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -fPIE -pie -o $@ $<
+$(B)/dyn/hello_nopie: tests/dyn/hello.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -fno-PIE -no-pie -o $@ $<
+DYN_BIN := $(B)/dyn/hello_pie $(B)/dyn/hello_nopie
+
 $(B)/tools/%: tools/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
@@ -85,11 +95,14 @@ $(IMAGE): tools/mkimage.sh $(shell find rootfs)
 # The image the system tests boot: the default one plus the guest tests
 # and benchmarks under /opt.
 test-image: $(B)/test.img
-$(B)/test.img: tools/mkimage.sh $(shell find rootfs) $(GUEST_BIN) $(BENCH_BIN)
-	@mkdir -p $(B)/opt/tests $(B)/opt/bench
+$(B)/test.img: tools/mkimage.sh $(shell find rootfs) $(GUEST_BIN) $(BENCH_BIN) $(DYN_BIN)
+	@mkdir -p $(B)/opt/tests $(B)/opt/bench $(B)/opt/dyn $(B)/libs/lib64 $(B)/libs/lib/x86_64-linux-gnu
 	cp $(GUEST_BIN) $(B)/opt/tests/ 2>/dev/null || true
 	cp $(BENCH_BIN) $(B)/opt/bench/ 2>/dev/null || true
-	sh tools/mkimage.sh $@ 128 $(B)/opt:/opt
+	cp $(DYN_BIN) $(B)/opt/dyn/
+	cp -L /lib64/ld-linux-x86-64.so.2 $(B)/libs/lib64/
+	cp -L /lib/x86_64-linux-gnu/libc.so.6 $(B)/libs/lib/x86_64-linux-gnu/
+	sh tools/mkimage.sh $@ 128 $(B)/opt:/opt $(B)/libs:/
 
 run: deps
 	$(MAKE) all image

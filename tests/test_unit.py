@@ -12,5 +12,5 @@ BINS = [b for b in BINS if not b.endswith(".d")]
 
 @pytest.mark.parametrize("prog", BINS, ids=[os.path.basename(b) for b in BINS])
 def test_unit(prog):
-    r = subprocess.run([prog], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([prog], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert r.returncode == 0, r.stdout + r.stderr

@@ -8,6 +8,9 @@
 #include "task/exit.h"
 #include "task/internal.h"
 #include "task/cputime.h"
+#include "task/futex.h"
+#include "mm/uaccess.h"
+#include <linux/futex.h>
 #include "task/sched.h"
 #include "signal/signal.h"
 #include "mm/mm.h"
@@ -152,10 +155,20 @@ void thread_exit(struct task *t, int code)
 		process_exit(p, (code & 0xff) << 8);
 		return;
 	}
-	/* One thread of several: only its host thread goes. */
+	/* One thread of several: clear_child_tid wakes its joiner, then the
+	 * host thread itself calls exit (a SIGKILL would take the whole
+	 * thread group). The gadget consumes its exit event, so the task is
+	 * freed by the scheduler once this syscall is done with it. */
+	if (t->clear_child_tid) {
+		uint32_t zero = 0;
+		if (copy_to_user(t, t->clear_child_tid, &zero, sizeof(zero)) == 0)
+			futex_wake(p->mm, t->clear_child_tid, 1, FUTEX_BITSET_MATCH_ANY);
+	}
 	t->state = TASK_DEAD;
 	p->nr_threads--;
-	syscall(SYS_tgkill, t->pt.host_tid, t->pt.host_tid, SIGKILL);
+	task_unhash_host(t);
+	platform_host_syscall(&t->pt, SYS_exit, code, 0, 0, 0, 0, 0);
+	sched_free_later(t);
 }
 
 void task_host_exited(struct task *t, int host_status)

@@ -21,6 +21,22 @@ struct task_wait {
 };
 
 static struct list ready = LIST_INIT(ready);
+static struct list dead = LIST_INIT(dead);
+
+void sched_free_later(struct task *t)
+{
+	list_del(&t->ready_node);
+	list_add_tail(&t->ready_node, &dead);
+}
+
+static void free_dead(void)
+{
+	while (!list_empty(&dead)) {
+		struct task *t = list_entry(dead.next, struct task, ready_node);
+		list_del(&t->ready_node);
+		task_free(t);
+	}
+}
 static bool halt_requested;
 static int halt_how;
 
@@ -238,6 +254,7 @@ void sched_run(void)
 	while (!sched_halting()) {
 		int handled = 0;
 
+		free_dead();
 		run_ready();
 		while (handled < STOP_BATCH && !sched_halting() && platform_next_stop(&ev) == 0) {
 			handle_stop(&ev);

@@ -14,5 +14,7 @@ void sched_make_ready(struct task *t);
 void sched_request_halt(int how);
 int sched_halt_reason(void);
 bool sched_halting(void);
+/* Free a task that has no host thread left, after the current stop. */
+void sched_free_later(struct task *t);
 extern bool sched_trace_syscalls;
 #endif
