@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cpuid.h>
+#include <time.h>
 #include <elf.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -328,58 +329,59 @@ void platform_kill(pid_t host_pid)
 	kill(host_pid, SIGKILL);
 }
 
+static void classify_stop(pid_t tid, int status, struct stop_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->host_tid = tid;
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		ev->kind = STOP_EXITED;
+		ev->exit_status = status;
+		return;
+	}
+	ev->kind = STOP_OTHER;
+	if (!WIFSTOPPED(status))
+		return;
+	if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
+		ev->kind = STOP_SYSCALL;
+		return;
+	}
+	/* PTRACE_EVENT_* stops (clone is handled inside platform_clone). */
+	if (status >> 16)
+		return;
+	if (ptrace(PTRACE_GETSIGINFO, tid, 0, &ev->info) < 0)
+		return;
+	switch (ev->info.si_signo) {
+	case SIGSEGV: case SIGBUS: case SIGFPE: case SIGILL: case SIGTRAP:
+		if (ev->info.si_code > 0 || ev->info.si_signo == SIGTRAP)
+			ev->kind = STOP_FAULT;
+		break;
+	case KICK_SIGNAL:
+		ev->kind = STOP_KICK;
+		break;
+	case SIGSTOP:
+		ev->kind = STOP_NEW_CHILD;
+		break;
+	}
+}
+
 int platform_next_stop(struct stop_event *ev)
 {
 	struct signalfd_siginfo ssi;
 	int status;
 	pid_t tid;
 
-	/* Drain the SIGCHLD notifications; waitpid is the source of truth. */
-	while (read(chld_fd, &ssi, sizeof(ssi)) == sizeof(ssi))
-		;
 	tid = waitpid(-1, &status, WNOHANG | __WALL);
-	if (tid <= 0)
-		return -EAGAIN;
-	memset(ev, 0, sizeof(*ev));
-	ev->host_tid = tid;
-	if (WIFEXITED(status) || WIFSIGNALED(status)) {
-		ev->kind = STOP_EXITED;
-		ev->exit_status = status;
-		return 0;
+	if (tid <= 0) {
+		/* Nothing now: drain the SIGCHLD notifications (so poll()
+		 * sleeps until the next one), then look once more, since a
+		 * stop may have come in between. */
+		while (read(chld_fd, &ssi, sizeof(ssi)) == sizeof(ssi))
+			;
+		tid = waitpid(-1, &status, WNOHANG | __WALL);
+		if (tid <= 0)
+			return -EAGAIN;
 	}
-	if (!WIFSTOPPED(status)) {
-		ev->kind = STOP_OTHER;
-		return 0;
-	}
-	if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
-		ev->kind = STOP_SYSCALL;
-		return 0;
-	}
-	if (status >> 16) {
-		/* PTRACE_EVENT_* stops (exec cannot happen; clone is handled
-		 * inside platform_clone) or group stops. */
-		ev->kind = STOP_OTHER;
-		return 0;
-	}
-	if (ptrace(PTRACE_GETSIGINFO, tid, 0, &ev->info) < 0) {
-		ev->kind = STOP_OTHER;
-		return 0;
-	}
-	switch (ev->info.si_signo) {
-	case SIGSEGV: case SIGBUS: case SIGFPE: case SIGILL: case SIGTRAP:
-		if (ev->info.si_code > 0 || ev->info.si_signo == SIGTRAP) {
-			ev->kind = STOP_FAULT;
-			return 0;
-		}
-		break;
-	case KICK_SIGNAL:
-		ev->kind = STOP_KICK;
-		return 0;
-	case SIGSTOP:
-		ev->kind = STOP_NEW_CHILD;
-		return 0;
-	}
-	ev->kind = STOP_OTHER;
+	classify_stop(tid, status, ev);
 	return 0;
 }
 
