@@ -222,6 +222,8 @@ static int kill_one(struct process *p, void *arg)
 
 static void shutdown_all(void)
 {
+	/* Subsystem teardown before the filesystems go: one line each. */
+	/* END subsystem teardown */
 	for_each_process(kill_one, NULL);
 	vfs_shutdown();
 	ubd_shutdown();
@@ -277,6 +279,8 @@ int main(int argc, char **argv)
 	procfs_init();
 	procfs_set_cmdline(cfg.cmdline);
 	mm_set_limit(cfg.mem);
+	/* Subsystems configured from the command line: one line each. */
+	/* END subsystem setup */
 
 	configure_block_devices();
 	setup_host_signals();
