@@ -83,9 +83,11 @@ $(B)/dyn/hello_nopie: tests/dyn/hello.c
 	$(CC) -O2 -fno-PIE -no-pie -o $@ $<
 DYN_BIN := $(B)/dyn/hello_pie $(B)/dyn/hello_nopie
 
-$(B)/tools/%: tools/%.c
+# Host tools share lib/ (wire formats, the COW header) with the kernel.
+SHARED_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard lib/*.c))
+$(B)/tools/%: tools/%.c $(SHARED_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $< $(SHARED_OBJ) $(LDLIBS)
 
 image: $(IMAGE)
 $(IMAGE): tools/mkimage.sh $(shell find rootfs)
