@@ -2,7 +2,7 @@
 # Install the Debian packages the build and the tests need (idempotent).
 set -e
 pkgs="gcc make pkg-config e2fsprogs libext2fs-dev busybox-static \
-python3-pytest python3-pexpect uml-utilities procps"
+python3-pytest python3-pexpect uml-utilities procps fdisk"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -252,6 +252,33 @@ int devfs_add_node(const char *name, mode_t mode, dev_t rdev)
 	return devfs_sb ? make_node(devfs_sb, name, mode, rdev) : 0;
 }
 
+/* A device went away (a partition table changed): forget the node and
+ * unlink it from a mounted devtmpfs. */
+int devfs_remove_node(const char *name)
+{
+	struct list *pos, *tmp;
+	struct inode *dir;
+	const char *leaf;
+	int err = -ENOENT;
+
+	list_for_each_safe(pos, tmp, &extra_nodes) {
+		struct devfs_extra *n = list_entry(pos, struct devfs_extra, node);
+		if (!strcmp(n->name, name)) {
+			list_del(&n->node);
+			free(n);
+			err = 0;
+		}
+	}
+	if (!devfs_sb)
+		return err;
+	dir = parent_dir(devfs_sb, name, &leaf, &err);
+	if (!dir)
+		return err;
+	err = dir->op->unlink ? dir->op->unlink(dir, leaf) : -EPERM;
+	iput(dir);
+	return err;
+}
+
 int devfs_init(void)
 {
 	register_filesystem(&devfs_type);

@@ -9,6 +9,7 @@ int devfs_init(void);
  * devtmpfs is first mounted the node is remembered and made at mount time.
  * Returns 0, -EEXIST or another -errno. */
 int devfs_add_node(const char *name, mode_t mode, dev_t rdev);
+int devfs_remove_node(const char *name);
 
 /* Register null, zero, full, random, urandom and kmsg as major 1. */
 int memdev_init(void);

@@ -10,6 +10,7 @@
 #include <sys/sysmacros.h>
 #include "fs/procfs.h"
 #include "fs/procfs_internal.h"
+#include "block/swap.h"
 #include "task/task.h"
 #include "mm/mm.h"
 #include "lib/ktime.h"
@@ -263,7 +264,10 @@ static int show_cmdline(struct pbuf *b, const struct proc_target *pt)
 
 static int show_swaps(struct pbuf *b, const struct proc_target *pt)
 {
-	pb_printf(b, "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
+	char text[4096];
+
+	swap_text(text, sizeof(text));
+	pb_printf(b, "%s", text);
 	return 0;
 }
 

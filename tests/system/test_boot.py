@@ -206,3 +206,39 @@ def test_guest_crashes_do_not_take_the_kernel_down(tmp_path):
     assert 400 < forked < 600, forked
     assert "still-alive" in r.stdout
     assert r.returncode == 0
+
+
+def run_on_pty(img, script, end_signal=None):
+    """Run the kernel with a fresh host pty as its terminal; return the
+    slave's termios before and after."""
+    import termios
+    master, slave = os.openpty()
+    before = termios.tcgetattr(slave)
+    p = subprocess.Popen([LINUX, "ubd0=" + img, "init=/bin/sh"], stdin=slave, stdout=slave,
+                         stderr=slave, close_fds=True)
+    time.sleep(1.5)
+    during = termios.tcgetattr(slave)
+    if end_signal:
+        p.send_signal(end_signal)
+    else:
+        os.write(master, script.encode())
+    deadline = time.time() + 30
+    import select
+    while p.poll() is None and time.time() < deadline:
+        if select.select([master], [], [], 0.2)[0]:
+            os.read(master, 65536)      # keep the pty drained
+    p.wait(timeout=5)
+    after = termios.tcgetattr(slave)
+    os.close(master)
+    os.close(slave)
+    return before, during, after
+
+
+def test_host_terminal_raw_while_running_and_restored(tmp_path):
+    import termios
+    img = image_copy(tmp_path)
+    before, during, after = run_on_pty(img, "poweroff -f\r")
+    assert not (during[3] & termios.ICANON) and not (during[3] & termios.ECHO)
+    assert after == before
+    before, during, after = run_on_pty(img, None, end_signal=signal.SIGTERM)
+    assert after == before
