@@ -13,6 +13,7 @@
 #include <et/com_err.h>
 #include "fs/extfs.h"
 #include "block/ubd.h"
+#include "block/partition.h"
 #include "lib/ktime.h"
 #include "lib/log.h"
 
@@ -91,7 +92,8 @@ static void mount_fail(const char *name, const char *what, errcode_t err)
 static int ext_mount(const struct fs_type *type, dev_t dev, const char *source,
 		     unsigned long flags, const char *data, struct super_block **res)
 {
-	int unit = ubd_unit_of(dev);
+	int unit = -1;
+	uint64_t part_start, part_len;
 	bool ro = flags & SB_RDONLY;
 	struct ext_sb *es;
 	struct super_block *sb;
@@ -102,7 +104,7 @@ static int ext_mount(const struct fs_type *type, dev_t dev, const char *source,
 	errcode_t err;
 	int ret = -EINVAL;
 
-	if (unit < 0 || minor(dev) % 16 || !ubd_configured(unit))
+	if (ubd_dev_extent(dev, &unit, &part_start, &part_len) < 0)
 		return -ENXIO;
 	list_for_each(pos, &ext_mounts) {
 		es = list_entry(pos, struct ext_sb, node);
@@ -123,7 +125,10 @@ static int ext_mount(const struct fs_type *type, dev_t dev, const char *source,
 		return -ENOMEM;
 	}
 	es->unit = unit;
-	snprintf(es->name, sizeof(es->name), "ubd%c", 'a' + unit);
+	if (minor(dev) % 16)
+		snprintf(es->name, sizeof(es->name), "ubd%c%u", 'a' + unit, minor(dev) % 16);
+	else
+		snprintf(es->name, sizeof(es->name), "ubd%c", 'a' + unit);
 	snprintf(chan, sizeof(chan), "ubd:%llu", (unsigned long long)dev);
 
 	err = ext2fs_open2(chan, NULL, EXT2_FLAG_64BITS | EXT2_FLAG_MASTER_SB_ONLY |
@@ -187,6 +192,8 @@ static int ext_mount(const struct fs_type *type, dev_t dev, const char *source,
 	printk("EXT4-fs (%s): mounted filesystem %s %s without journal.\n",
 	       es->name, uuid, ro ? "ro" : "r/w");
 	list_add_tail(&es->node, &ext_mounts);
+	/* A mounted partition keeps its table from being re-read. */
+	ubd_dev_get(dev);
 	*res = sb;
 	return 0;
 
@@ -302,6 +309,7 @@ static void ext_put_super(struct super_block *sb)
 			     es->name, error_message(err));
 	if (es->rw)
 		ubd_flush(es->unit);
+	ubd_dev_put(sb->dev);
 	list_del(&es->node);
 	free(es);
 	free(sb);

@@ -9,7 +9,7 @@
 struct ext_sb {
 	ext2_filsys fs;
 	int unit;
-	char name[8];			/* "ubda", for messages */
+	char name[12];			/* "ubda", "ubdb1": for messages */
 	bool rw;
 	bool was_valid;			/* s_state had VALID_FS at mount */
 	struct super_block *sb;

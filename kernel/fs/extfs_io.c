@@ -6,9 +6,11 @@
 #include <string.h>
 #include "fs/extfs.h"
 #include "block/ubd.h"
+#include "block/partition.h"
 
 struct ext_io {
 	int unit;
+	uint64_t start, len;		/* the partition's extent on the unit */
 	struct struct_io_stats stats;
 };
 
@@ -24,8 +26,9 @@ static errcode_t eio_open(const char *name, int flags, io_channel *channel)
 
 	if (!name || sscanf(name, "ubd:%llu", &dev) != 1)
 		return EXT2_ET_BAD_DEVICE_NAME;
-	unit = ubd_unit_of((dev_t)dev);
-	if (unit < 0 || !ubd_configured(unit))
+	uint64_t start, len;
+
+	if (ubd_dev_extent((dev_t)dev, &unit, &start, &len) < 0)
 		return EXT2_ET_BAD_DEVICE_NAME;
 	if ((flags & IO_FLAG_RW) && ubd_readonly(unit))
 		return EROFS;
@@ -41,6 +44,8 @@ static errcode_t eio_open(const char *name, int flags, io_channel *channel)
 		return EXT2_ET_NO_MEMORY;
 	}
 	priv->unit = unit;
+	priv->start = start;
+	priv->len = len;
 	priv->stats.num_fields = 2;
 	io->magic = EXT2_ET_MAGIC_IO_CHANNEL;
 	io->manager = &ext_io_mgr;
@@ -75,12 +80,27 @@ static size_t xfer_size(io_channel io, int count)
 	return count < 0 ? (size_t)-count : (size_t)count * io->block_size;
 }
 
+/* I/O on the partition's extent: a range past its end fails. */
+static int part_read(struct ext_io *priv, uint64_t off, void *data, size_t size)
+{
+	if (off + size > priv->len || off + size < off)
+		return -EIO;
+	return ubd_read(priv->unit, priv->start + off, data, size);
+}
+
+static int part_write(struct ext_io *priv, uint64_t off, const void *data, size_t size)
+{
+	if (off + size > priv->len || off + size < off)
+		return -EIO;
+	return ubd_write(priv->unit, priv->start + off, data, size);
+}
+
 static errcode_t eio_read_blk64(io_channel io, unsigned long long block,
 				int count, void *data)
 {
 	struct ext_io *priv = io->private_data;
 	size_t size = xfer_size(io, count);
-	int ret = ubd_read(priv->unit, block * io->block_size, data, size);
+	int ret = part_read(priv, block * io->block_size, data, size);
 
 	if (ret < 0) {
 		memset(data, 0, size);
@@ -98,7 +118,7 @@ static errcode_t eio_write_blk64(io_channel io, unsigned long long block,
 {
 	struct ext_io *priv = io->private_data;
 	size_t size = xfer_size(io, count);
-	int ret = ubd_write(priv->unit, block * io->block_size, data, size);
+	int ret = part_write(priv, block * io->block_size, data, size);
 
 	if (ret < 0) {
 		if (io->write_error)
@@ -129,7 +149,7 @@ static errcode_t eio_write_byte(io_channel io, unsigned long offset, int count,
 
 	if (count < 0)
 		return EXT2_ET_INVALID_ARGUMENT;
-	if (ubd_write(priv->unit, offset, data, count) < 0)
+	if (part_write(priv, offset, data, count) < 0)
 		return EXT2_ET_SHORT_WRITE;
 	priv->stats.bytes_written += count;
 	return 0;

@@ -310,3 +310,25 @@ def test_same_file_on_two_units_is_refused(tmp_path):
     r = run_shell(img, "ls /dev/ubdc; echo listed\n", args=["ubd1=" + data, "ubd2=" + data])
     assert re.search(r'ubdc: ".*data\.img" is already used by ubdb', r.stdout + r.stderr)
     assert "No such file or directory" in r.stdout
+
+
+def test_ext_filesystem_on_a_partition(tmp_path):
+    import subprocess
+    from guest import image_copy, run_shell
+    root = image_copy(tmp_path)
+    disk = str(tmp_path / "parts.img")
+    with open(disk, "wb") as f:
+        f.truncate(64 << 20)
+    subprocess.run(["sfdisk", "-q", disk], input="label: dos\n,32M,L\n,,L\n", text=True,
+                   check=True)
+    r = run_shell(root, "mke2fs -q /dev/ubdb2 && mount -t ext2 /dev/ubdb2 /mnt && "
+                        "echo on-part2 > /mnt/f && umount /mnt && echo made\n"
+                        "mount -t ext2 /dev/ubdb2 /mnt && cat /mnt/f\n",
+                  args=["ubd1=" + disk])
+    assert "made" in r.stdout and "on-part2" in r.stdout, r.stdout[-2000:]
+    # The filesystem is inside partition 2 on the host: extract and check it.
+    part = str(tmp_path / "p2.img")
+    subprocess.run(["dd", "if=" + disk, "of=" + part, "bs=1M", "skip=33", "status=none"],
+                   check=True)
+    fsck = subprocess.run(["e2fsck", "-fn", part], capture_output=True, text=True)
+    assert fsck.returncode == 0, fsck.stdout
