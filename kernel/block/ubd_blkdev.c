@@ -243,26 +243,9 @@ static ssize_t ubd_file_write(struct file *f, const void *buf, size_t len,
 static int64_t ubd_llseek(struct file *f, int64_t off, int whence)
 {
 	uint64_t start, size;
-	int64_t base;
 
-	switch (whence) {
-	case SEEK_SET:
-		base = 0;
-		break;
-	case SEEK_CUR:
-		base = f->pos;
-		break;
-	case SEEK_END:
-		file_extent(f, &start, &size);
-		base = size;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (base + off < 0)
-		return -EINVAL;
-	f->pos = base + off;
-	return f->pos;
+	file_extent(f, &start, &size);
+	return llseek_in_size(f, off, whence, size);
 }
 
 static int ubd_fsync(struct file *f)

@@ -136,16 +136,10 @@ unsigned file_poll(struct file *f, struct poll_table *pt)
 	return DEFAULT_POLLMASK;
 }
 
-int64_t file_llseek(struct file *f, int64_t off, int whence)
+int64_t llseek_in_size(struct file *f, int64_t off, int whence, uint64_t size)
 {
 	int64_t base;
 
-	if (f->flags & O_PATH)
-		return -EBADF;
-	if (f->op && f->op->llseek)
-		return f->op->llseek(f, off, whence);
-	if (!seekable(f))
-		return -ESPIPE;
 	switch (whence) {
 	case SEEK_SET:
 		base = 0;
@@ -154,15 +148,15 @@ int64_t file_llseek(struct file *f, int64_t off, int whence)
 		base = f->pos;
 		break;
 	case SEEK_END:
-		base = f->inode->size;
+		base = size;
 		break;
 	case SEEK_DATA:
 	case SEEK_HOLE:
 		/* No holes are reported: data up to the size, a hole after. */
-		if (off < 0 || (uint64_t)off >= f->inode->size)
+		if (off < 0 || (uint64_t)off >= size)
 			return -ENXIO;
 		if (whence == SEEK_HOLE)
-			off = f->inode->size;
+			off = size;
 		base = 0;
 		break;
 	default:
@@ -172,6 +166,17 @@ int64_t file_llseek(struct file *f, int64_t off, int whence)
 		return -EINVAL;
 	f->pos = base + off;
 	return f->pos;
+}
+
+int64_t file_llseek(struct file *f, int64_t off, int whence)
+{
+	if (f->flags & O_PATH)
+		return -EBADF;
+	if (f->op && f->op->llseek)
+		return f->op->llseek(f, off, whence);
+	if (!seekable(f))
+		return -ESPIPE;
+	return llseek_in_size(f, off, whence, f->inode->size);
 }
 
 int file_iterate(struct file *f, filldir_t fill, void *ctx)

@@ -563,25 +563,8 @@ static ssize_t proc_file_write(struct file *f, const void *buf, size_t len, uint
 static int64_t proc_file_llseek(struct file *f, int64_t off, int whence)
 {
 	struct proc_file *pf = f->priv;
-	int64_t base;
 
-	switch (whence) {
-	case SEEK_SET:
-		base = 0;
-		break;
-	case SEEK_CUR:
-		base = f->pos;
-		break;
-	case SEEK_END:
-		base = pf->text.len;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if ((off > 0 && base > INT64_MAX - off) || base + off < 0)
-		return -EINVAL;
-	f->pos = base + off;
-	return f->pos;
+	return llseek_in_size(f, off, whence, pf->text.len);
 }
 
 static void proc_file_release(struct file *f)

@@ -256,6 +256,9 @@ unsigned file_poll(struct file *f, struct poll_table *pt);
  * size, SEEK_DATA/SEEK_HOLE treating the file as all data; -EINVAL for a
  * negative result or bad whence, -ESPIPE for pipes, sockets and FIFOs). */
 int64_t file_llseek(struct file *f, int64_t off, int whence);
+/* The default lseek against a given size, for llseek methods of files
+ * whose size is not the inode's (devices, generated text). */
+int64_t llseek_in_size(struct file *f, int64_t off, int whence, uint64_t size);
 /* Directory listing: f->op->iterate, or -ENOTDIR. */
 int file_iterate(struct file *f, filldir_t fill, void *ctx);
 
