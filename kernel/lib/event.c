@@ -88,6 +88,14 @@ void ktimer_run_expired(void)
 	}
 }
 
+static int still_watched(const struct fd_watch *w)
+{
+	for (int i = 0; i < nr_watches; i++)
+		if (watches[i].fd == w->fd && watches[i].cb == w->cb && watches[i].arg == w->arg)
+			return 1;
+	return 0;
+}
+
 int event_poll(int extra_fd, int timeout_ms)
 {
 	struct pollfd pfd[nr_watches + 1];
@@ -109,7 +117,8 @@ int event_poll(int extra_fd, int timeout_ms)
 	}
 	if (poll(pfd, n + 1, timeout_ms) > 0) {
 		for (int i = 0; i < n; i++) {
-			if (pfd[i].revents)
+			/* An earlier callback may have removed this watch. */
+			if (pfd[i].revents && still_watched(&snap[i]))
 				snap[i].cb(snap[i].fd, pfd[i].revents, snap[i].arg);
 		}
 		ready = pfd[n].revents != 0;
