@@ -31,7 +31,7 @@ deps:
 # linked at a fixed high address and embedded in the kernel binary.
 $(B)/stub: kernel/platform/stub/stub.S
 	@mkdir -p $(@D)
-	$(CC) -nostdlib -static -no-pie -Wl,-Ttext=0x7ff000000000 \
+	$(CC) -nostdlib -static -no-pie -Wl,-Ttext=0x7ff000000000 -Wl,-Tdata=0x7ff000001000 \
 	      -Wl,--build-id=none -Wl,-z,noexecstack -o $@ $<
 
 $(B)/kernel/platform/stub_blob.o: $(B)/stub

@@ -144,14 +144,17 @@ static void mount_root(struct path *root)
 
 	if (cfg.root_unit < 0)
 		die("root=%s: only ubd root devices are supported", cfg.root);
-	snprintf(source, sizeof(source), "/dev/ubd%c", 'a' + cfg.root_unit);
+	dev_t dev = makedev(98, cfg.root_unit * 16 + (cfg.root_part > 0 ? cfg.root_part : 0));
+
+	if (cfg.root_part > 0)
+		snprintf(source, sizeof(source), "/dev/ubd%c%d", 'a' + cfg.root_unit, cfg.root_part);
+	else
+		snprintf(source, sizeof(source), "/dev/ubd%c", 'a' + cfg.root_unit);
 	if (cfg.rootfstype) {
-		err = vfs_mount_root(cfg.rootfstype, ubd_devt(cfg.root_unit), source, flags,
-				     cfg.rootflags, root);
+		err = vfs_mount_root(cfg.rootfstype, dev, source, flags, cfg.rootflags, root);
 	} else {
 		for (unsigned i = 0; i < sizeof(types) / sizeof(types[0]) && err; i++)
-			err = vfs_mount_root(types[i], ubd_devt(cfg.root_unit), source, flags,
-					     cfg.rootflags, root);
+			err = vfs_mount_root(types[i], dev, source, flags, cfg.rootflags, root);
 	}
 	if (err) {
 		char msg[160];
@@ -159,9 +162,9 @@ static void mount_root(struct path *root)
 			 source, ubd_file(cfg.root_unit), strerror(-err));
 		die("%s", msg);
 	}
-	printk("VFS: Mounted root (%s filesystem)%s on device 98:%d.\n",
+	printk("VFS: Mounted root (%s filesystem)%s on device 98:%u.\n",
 	       cfg.rootfstype ? cfg.rootfstype : "ext4", cfg.ro ? " readonly" : "",
-	       cfg.root_unit * 16);
+	       minor(dev));
 }
 
 /* Like Linux's kernel_init: fds 0-2 on /dev/console, then the first init
@@ -294,6 +297,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	return_to_user(init);
+	sched_install_oops_handler();
 	sched_run();
 
 	how = sched_halt_reason();

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/mount.h>
 #include "fs/vfs.h"
+#include "fs/pagecache.h"
 #include "lib/ktime.h"
 
 #define DEFAULT_POLLMASK (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
@@ -221,7 +222,10 @@ static ssize_t reg_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 
 	if (!ino->op || !ino->op->read)
 		return -EINVAL;
-	ret = ino->op->read(ino, buf, len, *pos);
+	if (ino->pcache)
+		ret = pcache_read(ino, buf, len, *pos);
+	else
+		ret = ino->op->read(ino, buf, len, *pos);
 	if (ret > 0) {
 		*pos += ret;
 		read_touch(f);
@@ -240,8 +244,12 @@ static ssize_t reg_write(struct file *f, const void *buf, size_t len, uint64_t *
 		return -EFBIG;
 	if (len == 0)
 		return 0;
+	if (ino->pcache)
+		pcache_writeback(ino);	/* mapped stores first, then this write */
 	ret = ino->op->write(ino, buf, len, *pos);
 	if (ret > 0) {
+		if (ino->pcache)
+			pcache_write(ino, buf, ret, *pos);
 		*pos += ret;
 		inode_touch(ino, ATTR_MTIME | ATTR_CTIME);
 	}
@@ -252,6 +260,8 @@ static int reg_fsync(struct file *f)
 {
 	struct inode *ino = f->inode;
 
+	if (ino->pcache)
+		pcache_writeback(ino);
 	return ino->op && ino->op->fsync ? ino->op->fsync(ino) : 0;
 }
 

@@ -113,6 +113,7 @@ struct inode {
 	void *priv;			/* filesystem's own data */
 	struct list hash_node;		/* inode cache */
 	void *fifo;			/* pipe state while a FIFO is open */
+	struct pcache *pcache;		/* page cache while shared-mapped */
 };
 
 /* The inode cache, one table for all filesystems: a filesystem that keeps

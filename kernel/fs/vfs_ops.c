@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <sys/mount.h>
 #include "fs/vfs.h"
+#include "fs/pagecache.h"
 #include "lib/cred.h"
 #include "lib/ktime.h"
 
@@ -540,6 +541,11 @@ int vfs_setattr(const struct path *p, const struct iattr *attr)
 	if (!(a.valid & ATTR_CTIME)) {
 		a.valid |= ATTR_CTIME;
 		a.ctime = now;
+	}
+	if ((a.valid & ATTR_SIZE) && ino->pcache) {
+		/* Mapped stores reach the file before its size changes. */
+		pcache_writeback(ino);
+		pcache_resize(ino, a.size);
 	}
 	if (ino->op && ino->op->setattr)
 		return ino->op->setattr(ino, &a);

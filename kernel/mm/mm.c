@@ -9,6 +9,7 @@
 #include "mm/mm.h"
 #include "task/task.h"
 #include "fs/vfs.h"
+#include "fs/pagecache.h"
 #include "lib/log.h"
 
 static uint64_t mem_limit = 64UL << 20;
@@ -97,6 +98,8 @@ static void vma_free(struct mm *mm, struct vma *v)
 {
 	vma_account(mm, v, false);
 	list_del(&v->node);
+	if (v->pcached)
+		pcache_put(v->file->inode);
 	if (v->file)
 		file_put(v->file);
 	free(v);
@@ -131,6 +134,8 @@ struct mm *mm_dup(struct mm *old)
 			return NULL;
 		}
 		v->name = o->name;
+		if (o->pcached && pcache_get(o->file->inode) >= 0)
+			v->pcached = true;
 		list_add_tail(&v->node, &mm->vmas);
 		if (o->accounted)
 			vma_account(mm, v, true);
@@ -212,6 +217,8 @@ static int split_at(struct mm *mm, uint64_t addr)
 		return -ENOMEM;
 	n->name = v->name;
 	n->accounted = v->accounted;
+	if (v->pcached && pcache_get(v->file->inode) >= 0)
+		n->pcached = true;
 	v->end = addr;
 	list_add(&n->node, &v->node);
 	return 0;
@@ -225,6 +232,10 @@ static void writeback_vma(struct task *t, struct vma *v)
 
 	if (!v->file || !(v->flags & MAP_SHARED) || !(v->prot & PROT_WRITE))
 		return;
+	if (v->pcached) {
+		pcache_writeback(v->file->inode);
+		return;
+	}
 	size = v->file->inode->size > v->pgoff ? v->file->inode->size - v->pgoff : 0;
 	if (size > v->end - v->start)
 		size = v->end - v->start;
@@ -293,6 +304,29 @@ static int fill_from_file(struct task *t, struct file *f, uint64_t addr, uint64_
 	return 0;
 }
 
+/* A shared file mapping maps the file's page-cache memfd itself, so every
+ * process sharing the file, and read() and write(), see the same pages. */
+static long map_page_cache(struct task *t, struct vma *v, uint64_t addr, uint64_t len,
+			   int prot, uint64_t off)
+{
+	struct file *f = v->file;
+	int memfd = pcache_get(f->inode);
+	long gfd, r;
+
+	if (memfd < 0)
+		return memfd;
+	v->pcached = true;
+	gfd = platform_install_fd(&t->pt, memfd,
+				  (f->flags & O_ACCMODE) == O_RDWR ? O_RDWR : O_RDONLY);
+	if (gfd < 0)
+		return gfd;
+	r = host_call(t, SYS_mmap, addr, len, prot, MAP_SHARED | MAP_FIXED, gfd, off);
+	host_call(t, SYS_close, gfd, 0, 0, 0, 0, 0);
+	if (r < 0)
+		return r;
+	return (uint64_t)r == addr ? 0 : -ENOMEM;
+}
+
 long mm_mmap(struct task *t, uint64_t addr, uint64_t len, int prot, int flags,
 	     struct file *file, uint64_t off)
 {
@@ -352,6 +386,15 @@ long mm_mmap(struct task *t, uint64_t addr, uint64_t len, int prot, int flags,
 	}
 	remove_range(t, mm, addr, addr + len, true);
 
+	if (file && (flags & MAP_SHARED) && S_ISREG(file->inode->mode)) {
+		r = map_page_cache(t, v, addr, len, prot, off);
+		if (r < 0) {
+			vma_free(mm, v);
+			return r;
+		}
+		vma_insert(mm, v);
+		return (long)addr;
+	}
 	/* Shared anonymous memory stays shared across host forks; everything
 	 * else is private host memory, filled from the file if there is one. */
 	host_flags = MAP_FIXED | MAP_ANONYMOUS |

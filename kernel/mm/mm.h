@@ -30,6 +30,7 @@ struct vma {
 	uint64_t pgoff;			/* file offset of start */
 	const char *name;		/* "[stack]", "[heap]" or NULL */
 	bool accounted;			/* counted against mem= */
+	bool pcached;			/* a shared file mapping of the page cache */
 };
 
 struct mm {

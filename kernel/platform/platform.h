@@ -38,7 +38,9 @@ struct stop_event {
 
 /* Address at which the stub's code is mapped in every guest process. */
 #define STUB_BASE	0x7ff000000000UL
-#define STUB_SIZE	0x1000UL
+#define STUB_SIZE	0x2000UL
+/* The stub's writable page: arguments of host calls made for the kernel. */
+#define STUB_SCRATCH	(STUB_BASE + 0x1000UL)
 /* Guest addresses must lie below this (the stub sits above). */
 #define GUEST_TOP	0x7fef00000000UL
 #define GUEST_STACK_TOP	0x7fef00000000UL
@@ -63,6 +65,9 @@ long platform_host_syscall(struct platform_thread *th, long nr, uint64_t a0,
  * filled in and stopped. flags are host clone flags. Returns child tid. */
 long platform_clone(struct platform_thread *parent, unsigned long flags,
 		    struct platform_thread *child);
+/* Open one of the kernel's own fds in the stopped thread's host process
+ * (e.g. a page-cache memfd to map); returns that process's fd or -errno. */
+long platform_install_fd(struct platform_thread *th, int kernel_fd, int flags);
 /* Wait for the next stop of any guest thread; returns 0 and fills ev, or
  * -EAGAIN if none is pending (nonblocking). */
 int platform_next_stop(struct stop_event *ev);

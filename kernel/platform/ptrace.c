@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <cpuid.h>
@@ -322,6 +323,17 @@ int platform_spawn(struct platform_thread *th)
 	th->regs.rip = STUB_BASE + 0x20;
 	th->regs_dirty = true;
 	return 0;
+}
+
+long platform_install_fd(struct platform_thread *th, int kernel_fd, int flags)
+{
+	char path[64];
+	int n = snprintf(path, sizeof(path), "/proc/%d/fd/%d", kernel_pid, kernel_fd);
+
+	if (platform_write_mem(th->host_tid, STUB_SCRATCH, path, n + 1) != n + 1)
+		return -EFAULT;
+	return platform_host_syscall(th, SYS_openat, AT_FDCWD, STUB_SCRATCH,
+				     flags | O_CLOEXEC, 0, 0, 0);
 }
 
 void platform_kill(pid_t host_pid)

@@ -231,6 +231,48 @@ static void test_file(void)
 	close(fd);
 }
 
+/* One page cache: read(), write() and every shared mapping of a file see
+ * the same bytes at once, with no msync, even in unrelated processes. */
+static void test_shared_coherence(void)
+{
+	char path[128], buf[16], *p;
+	int fd, status, sync_pipe[2];
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/coherent", dir);
+	fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0644);
+	CHECK(fd >= 0 && ftruncate(fd, pg) == 0, "create a one-page file");
+	p = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(p != MAP_FAILED, "map it shared");
+	CHECK(pwrite(fd, "WRITTEN", 7, 0) == 7 && !memcmp(p, "WRITTEN", 7),
+	      "write() shows in the mapping at once");
+	memcpy(p + 64, "STORED", 6);
+	CHECK(pread(fd, buf, 6, 64) == 6 && !memcmp(buf, "STORED", 6),
+	      "a store shows in read() at once");
+	CHECK(pipe(sync_pipe) == 0, "pipe");
+	pid = fork();
+	if (pid == 0) {
+		/* A process that maps the file on its own, not by inheritance. */
+		int cfd = open(path, O_RDWR);
+		char *q = cfd < 0 ? MAP_FAILED :
+			  mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, cfd, 0);
+		if (q == MAP_FAILED)
+			_exit(1);
+		memcpy(q + 128, "FROM-CHILD", 10);
+		_exit(write(sync_pipe[1], "x", 1) == 1 && !memcmp(q, "WRITTEN", 7) ? 0 : 2);
+	}
+	CHECK(read(sync_pipe[0], buf, 1) == 1, "child mapped and stored");
+	CHECK(!memcmp(p + 128, "FROM-CHILD", 10), "another process's store shows in our mapping");
+	status = check_wait(pid);
+	CHECK(check_exited(status, 0), "child saw our write in its own mapping");
+	close(sync_pipe[0]);
+	close(sync_pipe[1]);
+	CHECK(ftruncate(fd, 0) == 0 && ftruncate(fd, pg) == 0 && p[0] == 0 && p[64] == 0,
+	      "truncate and regrow: the mapping reads zeros");
+	munmap(p, pg);
+	close(fd);
+}
+
 int main(void)
 {
 	struct sigaction sa;
@@ -246,6 +288,7 @@ int main(void)
 	test_anon();
 	test_fork_sharing();
 	test_file();
+	test_shared_coherence();
 	check_rmtree(dir);
 	return check_done();
 }

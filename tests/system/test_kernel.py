@@ -68,3 +68,16 @@ def test_vi_raw_mode(tmp_path):
     child.expect(PROMPT)
     child.sendline("poweroff")
     child.expect(pexpect.EOF, timeout=30)
+
+
+def test_kernel_fault_in_a_syscall_kills_only_the_caller(tmp_path):
+    """A bug in a syscall handler (injected: sync faults) is an oops: the
+    calling process dies, the kernel and the other processes go on."""
+    img = image_copy(tmp_path)
+    r = subprocess.run([LINUX, "ubd0=" + img, "init=/bin/sh"],
+                       input="sh -c sync; echo sync-rc=$?\necho still-here\n",
+                       capture_output=True, text=True, timeout=60,
+                       env={"UMLINUX_FAIL_SYSCALL": "162", "PATH": "/usr/bin:/bin"})
+    assert "BUG: kernel fault (signal 11) in syscall sync" in r.stdout
+    assert "sync-rc=137" in r.stdout
+    assert "still-here" in r.stdout

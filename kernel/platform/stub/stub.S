@@ -18,4 +18,9 @@ stub_syscall:			/* offset 0x10: syscall; int3 */
 stub_halt:			/* offset 0x20: park forever if ever entered */
 	int3
 	jmp stub_halt
+	/* A page the kernel writes arguments into (paths for host calls). */
+	.data
+	.globl stub_scratch
+stub_scratch:
+	.space 4096
 	.section .note.GNU-stack,"",@progbits
