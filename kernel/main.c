@@ -24,8 +24,10 @@
 #include "fs/extfs.h"
 #include "fs/pipe.h"
 #include "fs/procfs.h"
+#include "fs/hostfs.h"
 #include "block/ubd.h"
 #include "tty/tty.h"
+#include "mconsole/mconsole.h"
 #include "syscalls/syscall.h"
 #include "lib/event.h"
 #include "lib/ktime.h"
@@ -107,29 +109,25 @@ static void configure_block_devices(void)
 
 static void setup_consoles(void)
 {
-	int err = 0;
-
-	/* con0 defaults to the host's stdin/stdout, the others to none. */
-	if (cfg.con[0])
-		err = tty_line_setup_spec(0, cfg.con[0]);
-	else if (cfg.con_default)
-		err = tty_line_setup_spec(0, cfg.con_default);
-	else
-		err = tty_console_setup(0, 0, 1);
-	if (err)
-		printk_level(KERN_ERR, "Failed to set up console 0 (%d)\n", err);
+	/* con0 defaults to the host's stdin/stdout, the others to none;
+	 * con= and ssl= name the channel of every line not given its own.
+	 * A line that fails is logged by the tty layer and left out. */
+	tty_set_xterm(cfg.xterm_emulator, cfg.xterm_title, cfg.xterm_exec);
+	if (cfg.con[0] || cfg.con_default)
+		tty_line_setup_spec(0, cfg.con[0] ? cfg.con[0] : cfg.con_default);
+	else if (tty_console_setup(0, 0, 1))
+		printk_level(KERN_ERR, "Failed to set up console 0\n");
 	for (int i = 1; i < 16; i++) {
-		const char *spec = cfg.con[i] ? cfg.con[i] : NULL;
-		if (spec && strcmp(spec, "none") && tty_line_setup_spec(i, spec))
-			printk_level(KERN_ERR, "Failed to set up console line %d with configuration "
-				     "string \"%s\"\n", i, spec);
+		const char *spec = cfg.con[i] ? cfg.con[i] : cfg.con_default;
+
+		if (spec)
+			tty_line_setup_spec(i, spec);
 	}
 	for (int i = 0; i < 64; i++) {
 		const char *spec = cfg.ssl[i] ? cfg.ssl[i] : cfg.ssl_default;
-		if (spec && strcmp(spec, "none") &&
-		    tty_line_setup_spec(TTY_SERIAL_BASE + i, spec))
-			printk_level(KERN_ERR, "Failed to set up serial line %d with configuration "
-				     "string \"%s\"\n", i, spec);
+
+		if (spec)
+			tty_line_setup_spec(TTY_SERIAL_BASE + i, spec);
 	}
 	if (tty_set_console(cfg.console ? cfg.console : "tty0"))
 		printk_level(KERN_WARNING, "console=%s: no such console, using tty0\n", cfg.console);
@@ -226,6 +224,7 @@ static int kill_one(struct process *p, void *arg)
 static void shutdown_all(void)
 {
 	/* Subsystem teardown before the filesystems go: one line each. */
+	mconsole_shutdown();
 	/* END subsystem teardown */
 	for_each_process(kill_one, NULL);
 	vfs_shutdown();
@@ -283,6 +282,9 @@ int main(int argc, char **argv)
 	procfs_set_cmdline(cfg.cmdline);
 	mm_set_limit(cfg.mem);
 	/* Subsystems configured from the command line: one line each. */
+	if (mconsole_init(&cfg) < 0) return 1;
+	hostfs_init();
+	hostfs_setup(&cfg);
 	/* END subsystem setup */
 
 	configure_block_devices();

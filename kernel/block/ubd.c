@@ -1,5 +1,6 @@
 /* ubd units: configuration (open, COW detection, host locking) and block
- * I/O through the block cache. The guest-facing device is ubd_blkdev.c. */
+ * I/O through the block cache, which sits above either a plain host file
+ * or a COW device (cow.c). The guest-facing device is ubd_blkdev.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,12 +15,16 @@
 #include <linux/fs.h>
 #include "block/ubd.h"
 #include "block/bcache.h"
+#include "block/cow.h"
 #include "lib/log.h"
 
 struct ubd {
 	bool used;
 	bool ro;
-	int fd;
+	int fd;			/* the image, or the COW file */
+	struct cow_dev *cow;	/* NULL for a plain image */
+	dev_t dev;		/* of fd's file */
+	ino_t ino;
 	char *file;
 	uint64_t size;
 	unsigned flags;
@@ -52,8 +57,8 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 
 /* preadv/pwritev until done. A read past the end of the host file (the
  * size is rounded up to 512) reads zeros. */
-static int host_io(int fd, bool write, uint64_t off, const struct iovec *iov0,
-		   int cnt)
+int ubd_host_io(int fd, bool write, uint64_t off, const struct iovec *iov0,
+		int cnt)
 {
 	struct iovec iov[cnt];
 	int i = 0;
@@ -91,27 +96,22 @@ static int host_io(int fd, bool write, uint64_t off, const struct iovec *iov0,
 
 static int ubd_host_read(int unit, uint64_t off, const struct iovec *iov, int cnt)
 {
-	return host_io(ubds[unit].fd, false, off, iov, cnt);
+	if (ubds[unit].cow)
+		return cow_dev_read(ubds[unit].cow, off, iov, cnt);
+	return ubd_host_io(ubds[unit].fd, false, off, iov, cnt);
 }
 
 static int ubd_host_write(int unit, uint64_t off, const struct iovec *iov, int cnt)
 {
-	return host_io(ubds[unit].fd, true, off, iov, cnt);
+	if (ubds[unit].cow)
+		return cow_dev_write(ubds[unit].cow, off, iov, cnt);
+	return ubd_host_io(ubds[unit].fd, true, off, iov, cnt);
 }
 
 static const struct bcache_backend ubd_backend = {
 	.read = ubd_host_read,
 	.write = ubd_host_write,
 };
-
-static bool is_cow_magic(int fd)
-{
-	unsigned char m[4];
-
-	if (pread(fd, m, 4, 0) != 4)
-		return false;
-	return !memcmp(m, "OOOM", 4) || !memcmp(m, "MOOO", 4);
-}
 
 static int file_size(int fd, uint64_t *size)
 {
@@ -136,8 +136,8 @@ static int file_size(int fd, uint64_t *size)
 }
 
 /* fcntl lock of the whole file: write lock for rw, read lock for ro. */
-static int lock_file(int fd, bool ro, int unit, const char *file,
-		     char *err, size_t errlen)
+int ubd_lock_host_file(int fd, bool ro, int unit, const char *file,
+		       char *err, size_t errlen)
 {
 	struct flock fl = {
 		.l_type = ro ? F_RDLCK : F_WRLCK,
@@ -165,12 +165,92 @@ static int lock_file(int fd, bool ro, int unit, const char *file,
 	return -e;
 }
 
+static int open_host_file(const char *file, unsigned flags, bool *ro)
+{
+	int oflags = O_CLOEXEC | (flags & UBD_SYNC ? O_SYNC : 0);
+	int fd = open(file, oflags | (*ro ? O_RDONLY : O_RDWR));
+
+	if (fd < 0 && !*ro && (errno == EROFS || errno == EACCES)) {
+		*ro = true;
+		fd = open(file, oflags | O_RDONLY);
+	}
+	return fd;
+}
+
+/* Unless the d flag says data, a COW header makes the unit a COW device;
+ * a file without one is a plain image, or an error if a backing file was
+ * named. */
+static int setup_cow(int unit, int fd, const char *file, const char *backing,
+		     unsigned flags, bool ro, struct cow_dev **cow,
+		     char *err, size_t errlen)
+{
+	struct cow_header h;
+	const char *why;
+	int ret;
+
+	*cow = NULL;
+	if (flags & UBD_DATA)
+		return 0;
+	ret = cow_read_header(fd, &h, &why);
+	if (ret < 0) {
+		set_err(err, errlen, "ubd%c: COW file \"%s\": %s", 'a' + unit,
+			file, why);
+		return ret;
+	}
+	if (ret == 0) {
+		if (!backing)
+			return 0;
+		set_err(err, errlen, "ubd%c: Failed to read COW header from COW "
+			"file \"%s\" (backing file \"%s\")", 'a' + unit, file,
+			backing);
+		return -EINVAL;
+	}
+	return cow_dev_open(unit, fd, file, &h, backing, ro,
+			    flags & UBD_SHARED, cow, err, errlen);
+}
+
+int ubd_unit_of_file(dev_t dev, ino_t ino)
+{
+	for (int unit = 0; unit < UBD_MAX; unit++)
+		if (ubds[unit].used && ubds[unit].dev == dev &&
+		    ubds[unit].ino == ino)
+			return unit;
+	return -1;
+}
+
+/* Closing any descriptor of a file drops all of this process's fcntl
+ * locks on it, so a file another unit holds is refused before opening,
+ * as the lock refuses it to other processes. */
+static int check_not_in_use(int unit, const char *file, char *err,
+			    size_t errlen)
+{
+	struct stat st;
+	int other;
+
+	if (stat(file, &st) < 0)
+		return 0;
+	other = ubd_unit_of_file(st.st_dev, st.st_ino);
+	if (other >= 0) {
+		set_err(err, errlen, "ubd%c: \"%s\" is already in use as ubd%c: "
+			"errno = %d", 'a' + unit, file, 'a' + other, EAGAIN);
+		return -EAGAIN;
+	}
+	if (cow_backing_in_use(st.st_dev, st.st_ino)) {
+		set_err(err, errlen, "ubd%c: \"%s\" is in use as a backing file: "
+			"errno = %d", 'a' + unit, file, EAGAIN);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
 int ubd_configure(int unit, const char *file, const char *backing,
 		  unsigned flags, char *err, size_t errlen)
 {
 	struct ubd *u;
-	bool ro = flags & UBD_RDONLY;
-	int oflags, fd, ret;
+	struct cow_dev *cow;
+	struct stat st;
+	bool ro = flags & UBD_RDONLY, created = false;
+	int fd, ret;
 	uint64_t size;
 
 	if (err && errlen)
@@ -187,20 +267,23 @@ int ubd_configure(int unit, const char *file, const char *backing,
 		set_err(err, errlen, "ubd%c: no file given", 'a' + unit);
 		return -EINVAL;
 	}
-	if (backing && *backing) {
-		if (flags & UBD_DATA) {
-			set_err(err, errlen, "Can't specify both 'd' and a cow file");
-			return -EINVAL;
-		}
-		set_err(err, errlen, "ubd%d: COW files are not supported yet", unit);
-		return -ENOSYS;
+	if (backing && !*backing)
+		backing = NULL;
+	if (backing && (flags & UBD_DATA)) {
+		set_err(err, errlen, "Can't specify both 'd' and a cow file");
+		return -EINVAL;
 	}
 
-	oflags = O_CLOEXEC | (flags & UBD_SYNC ? O_SYNC : 0);
-	fd = open(file, oflags | (ro ? O_RDONLY : O_RDWR));
-	if (fd < 0 && !ro && (errno == EROFS || errno == EACCES)) {
-		ro = true;
-		fd = open(file, oflags | O_RDONLY);
+	ret = check_not_in_use(unit, file, err, errlen);
+	if (ret < 0)
+		return ret;
+	fd = open_host_file(file, flags, &ro);
+	if (fd < 0 && errno == ENOENT && backing) {
+		ret = cow_create(unit, file, backing, err, errlen);
+		if (ret < 0)
+			return ret;
+		created = true;
+		fd = open_host_file(file, flags, &ro);
 	}
 	if (fd < 0) {
 		ret = -errno;
@@ -208,31 +291,36 @@ int ubd_configure(int unit, const char *file, const char *backing,
 			'a' + unit, file, -ret);
 		return ret;
 	}
-	if (!(flags & UBD_DATA) && is_cow_magic(fd)) {
-		close(fd);
-		set_err(err, errlen, "ubd%d: COW files are not supported yet", unit);
-		return -ENOSYS;
-	}
-	ret = file_size(fd, &size);
-	if (ret < 0) {
-		close(fd);
-		set_err(err, errlen, "ubd%c: Can't get the size of \"%s\": errno = %d",
-			'a' + unit, file, -ret);
-		return ret;
-	}
+	/* Lock before reading anything: another instance may be writing. */
 	if (flags & UBD_SHARED) {
 		printk("ubd%c: not locking \"%s\" on the host\n", 'a' + unit, file);
 	} else {
-		ret = lock_file(fd, ro, unit, file, err, errlen);
+		ret = ubd_lock_host_file(fd, ro, unit, file, err, errlen);
 		if (ret < 0) {
 			close(fd);
 			return ret;
 		}
 	}
+	ret = setup_cow(unit, fd, file, backing, flags, ro, &cow, err, errlen);
+	if (ret < 0) {
+		close(fd);
+		if (created)
+			unlink(file);	/* made just now, nothing in it */
+		return ret;
+	}
+	if (cow) {
+		size = cow_dev_size(cow);
+	} else if ((ret = file_size(fd, &size)) < 0) {
+		close(fd);
+		set_err(err, errlen, "ubd%c: Can't get the size of \"%s\": errno = %d",
+			'a' + unit, file, -ret);
+		return ret;
+	}
 
 	u = &ubds[unit];
 	u->file = strdup(file);
 	if (!u->file) {
+		cow_dev_close(cow);
 		close(fd);
 		set_err(err, errlen, "ubd%c: out of memory", 'a' + unit);
 		return -ENOMEM;
@@ -240,6 +328,11 @@ int ubd_configure(int unit, const char *file, const char *backing,
 	u->used = true;
 	u->ro = ro;
 	u->fd = fd;
+	u->cow = cow;
+	if (fstat(fd, &st) == 0) {
+		u->dev = st.st_dev;
+		u->ino = st.st_ino;
+	}
 	u->size = (size + 511) & ~(uint64_t)511;
 	u->flags = flags;
 	u->opens = 0;
@@ -252,6 +345,7 @@ int ubd_configure(int unit, const char *file, const char *backing,
 static void release(struct ubd *u, int unit)
 {
 	bcache_detach(unit);
+	cow_dev_close(u->cow);
 	close(u->fd);		/* drops the fcntl lock */
 	free(u->file);
 	memset(u, 0, sizeof(*u));
@@ -309,6 +403,16 @@ int ubd_read(int unit, uint64_t off, void *buf, size_t len)
 	return bcache_read(unit, off, buf, len);
 }
 
+/* Cached blocks to the host file; for COW, then the bitmap bits. */
+static int write_back(struct ubd *u, int unit)
+{
+	int ret = bcache_flush(unit);
+
+	if (ret == 0 && u->cow)
+		ret = cow_dev_flush(u->cow);
+	return ret;
+}
+
 int ubd_write(int unit, uint64_t off, const void *buf, size_t len)
 {
 	struct ubd *u = unit_dev(unit);
@@ -320,7 +424,7 @@ int ubd_write(int unit, uint64_t off, const void *buf, size_t len)
 		return -EROFS;
 	ret = bcache_write(unit, off, buf, len);
 	if (ret == 0 && (u->flags & UBD_SYNC))
-		ret = bcache_flush(unit);
+		ret = write_back(u, unit);
 	return ret;
 }
 
@@ -331,7 +435,7 @@ int ubd_flush(int unit)
 
 	if (!u)
 		return -ENXIO;
-	ret = bcache_flush(unit);
+	ret = write_back(u, unit);
 	if (ret < 0)
 		return ret;
 	if (!u->ro && fdatasync(u->fd) < 0 && errno != EINVAL)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/sysmacros.h>
 
 #define UBD_MAJOR	98
@@ -25,8 +26,10 @@
 /* Open and lock the host file for unit now. Returns 0, or -errno with a
  * one-line message in err (e.g. `ubda: Can't open "x": errno = 2`). An rw
  * open that fails with EROFS/EACCES falls back to read-only. A lock held
- * by another process is -EAGAIN. COW pairs are -ENOSYS for now. If
- * ubd_init has run, /dev/ubdX is created in devfs. */
+ * by another process is -EAGAIN. A file with the COW magic (unless
+ * UBD_DATA), or any file given a backing file, is a COW device (block/cow.h);
+ * a missing COW file with a backing file is created. If ubd_init has run,
+ * /dev/ubdX is created in devfs. */
 int ubd_configure(int unit, const char *file, const char *backing,
 		  unsigned flags, char *err, size_t errlen);
 /* Flush, unlock and close a unit; -EBUSY while the guest has it open. */
@@ -60,6 +63,17 @@ void ubd_put(int unit);
  * block I/O core free of devfs. */
 void ubd_publish(int unit);
 extern void (*ubd_publish_hook)(int unit);
+
+/* Host-file helpers shared with the COW layer. ubd_host_io transfers
+ * everything (reads past the end of file give zeros); ubd_lock_host_file
+ * takes the whole-file fcntl lock (read lock if ro), -EAGAIN naming the
+ * holder when another process has it. */
+int ubd_host_io(int fd, bool write, uint64_t off, const struct iovec *iov,
+		int cnt);
+int ubd_lock_host_file(int fd, bool ro, int unit, const char *file,
+		       char *err, size_t errlen);
+/* The unit whose image or COW file is this inode, or -1. */
+int ubd_unit_of_file(dev_t dev, ino_t ino);
 
 /* Register block major 98 and add /dev/ubdX nodes of configured units. */
 int ubd_init(void);

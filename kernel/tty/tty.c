@@ -132,6 +132,8 @@ dev_t tty_devt(int index)
 	return makedev(TTY_MAJOR, index);
 }
 
+static void disassociate(struct tty *tty);
+
 /* ---- backend side -------------------------------------------------------- */
 
 size_t tty_receive(struct tty *tty, const void *buf, size_t n)
@@ -146,6 +148,21 @@ size_t tty_receive(struct tty *tty, const void *buf, size_t n)
 void tty_input_hangup(struct tty *tty)
 {
 	ldisc_hangup(&tty->ld);
+	waitq_wake_all(&tty->wq);
+}
+
+void tty_hangup(struct tty *tty)
+{
+	int sid = tty->session;
+
+	/* The session leader hears of it too, as with Linux's tty_vhangup. */
+	if (sid > 0 && sid != tty->pgrp) {
+		signal_send_pgrp(sid, SIGHUP);
+		signal_send_pgrp(sid, SIGCONT);
+	}
+	disassociate(tty);
+	ldisc_flush_input(&tty->ld);
+	tty->hangup_gen++;
 	waitq_wake_all(&tty->wq);
 }
 
@@ -368,10 +385,16 @@ static ssize_t tty_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 	return n;
 }
 
+static size_t write_room(struct tty *tty)
+{
+	return tty->ops && tty->ops->write_room ? tty->ops->write_room(tty) : (size_t)-1;
+}
+
 static ssize_t tty_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
 {
 	struct tty_file *tf = f->priv;
 	struct tty *tty = tf->tty;
+	size_t room;
 
 	if (file_hung(tf))
 		return -EIO;
@@ -381,6 +404,13 @@ static ssize_t tty_write(struct file *f, const void *buf, size_t len, uint64_t *
 		if (r)
 			return r;
 	}
+	/* The host side is behind (a pty nobody reads, a port without a
+	 * client): wait rather than pile up output. */
+	room = write_room(tty);
+	if (!room && len)
+		return -EAGAIN;
+	if (len > room)
+		len = room;
 	return ldisc_write_process(&tty->ld, buf, len, driver_out, tty);
 }
 
@@ -388,7 +418,7 @@ static unsigned tty_poll(struct file *f, struct poll_table *pt)
 {
 	struct tty_file *tf = f->priv;
 	struct tty *tty = tf->tty;
-	unsigned mask = POLLOUT | POLLWRNORM;
+	unsigned mask = write_room(tty) ? POLLOUT | POLLWRNORM : 0;
 
 	poll_wait(pt, &tty->wq);
 	if (file_hung(tf))

@@ -31,12 +31,15 @@
 
 struct tty;
 
-/* The backend: consoles over host fds (chan_fd.c), later pty/port/xterm. */
+/* The backend: lines over host channels (line.c and chan_*.c). */
 struct tty_driver_ops {
 	/* Output after processing; the backend takes it all. */
 	void (*write)(struct tty *tty, const char *buf, size_t n);
 	/* The ldisc has room again after a read: push held-back input. */
 	void (*unthrottle)(struct tty *tty);
+	/* Bytes a writer may send before it has to wait (the backend wakes
+	 * tty->wq when there is room again). NULL = no limit. */
+	size_t (*write_room)(struct tty *tty);
 };
 
 struct tty {
@@ -72,6 +75,10 @@ struct tty *tty_console(void);			/* NULL if none */
 size_t tty_receive(struct tty *tty, const void *buf, size_t n);
 /* End of input from the device: reads drain the buffer, then return 0. */
 void tty_input_hangup(struct tty *tty);
+/* The host side went away (a port client left): SIGHUP and SIGCONT to
+ * the session and foreground group, files opened before return EOF/EIO,
+ * unread input is dropped. New opens work as before. */
+void tty_hangup(struct tty *tty);
 /* New window size; SIGWINCH to the foreground group if it changed. */
 void tty_set_winsize(struct tty *tty, const struct winsize *ws);
 
@@ -83,12 +90,24 @@ void tty_session_exit(int sid);
 /* For /proc: the device number of a tty index, 0 if none. */
 dev_t tty_devt(int index);
 
-/* chan_fd.c: host channels. in_fd/out_fd -1 = null channel. */
+/* line.c: lines over host channels. in_fd/out_fd -1 = null channel. */
 int tty_console_setup(int index, int in_fd, int out_fd);
 int tty_serial_setup(int index, int in_fd, int out_fd);
-/* A con=/ssl= spec: "fd:N", "null", "none", "<in>,<out>". minor as above. */
+/* A con=/ssl= spec: "<chan>" or "<in>,<out>", each of fd:N, null,
+ * tty:<dev>, file:<path> (output appended; no input), pts, pty,
+ * port:<tcp-port>, xterm; or "none". minor as above. On failure returns
+ * -errno with the reason in err ("No match for configured backends", ...)
+ * and no line is created. */
+int tty_line_config(int minor, const char *spec, char *err, size_t errlen);
+/* The same, logging "Failed to set up <line> N with configuration string
+ * ..." on failure. */
 int tty_line_setup_spec(int minor, const char *spec);
-void tty_restore_host(void);		/* async-signal-safe */
+/* Config readback, e.g. "fd:0,fd:1", "pts:/dev/pts/3", "port:9000". */
+int tty_line_describe(int minor, char *buf, size_t len);
+/* xterm= option: emulator, title switch, exec switch (NULL = xterm, -T, -e). */
+void tty_set_xterm(const char *emulator, const char *title_switch,
+		   const char *exec_switch);
+void tty_restore_host(void);		/* async-signal-safe; stops xterms too */
 void tty_host_winch(void);
 void tty_console_write_kernel(const char *buf, size_t len);
 #endif

@@ -301,14 +301,13 @@ def test_bad_inputs(tmp_path):
         assert f.read(2) == b"\0\0"
 
 
-@pytest.mark.xfail(reason="needs the same-file check in ubd_configure (ubd.c)", strict=False)
 def test_same_file_on_two_units_is_refused(tmp_path):
     img = image_copy(tmp_path)
     data = str(tmp_path / "data.img")
     with open(data, "wb") as f:
         f.truncate(MiB)
     r = run_shell(img, "ls /dev/ubdc; echo listed\n", args=["ubd1=" + data, "ubd2=" + data])
-    assert re.search(r'ubdc: ".*data\.img" is already used by ubdb', r.stdout + r.stderr)
+    assert re.search(r'ubdc: ".*data\.img" is already in use as ubdb', r.stdout + r.stderr)
     assert "No such file or directory" in r.stdout
 
 

@@ -162,16 +162,18 @@ static void test_errors(void)
 	CHECK_STR(err, "ubdd: Can't open \"/nonexistent/x.img\": errno = 2");
 	CHECK(!ubd_configured(3));
 
-	CHECK_EQ(ubd_configure(3, path("a.img"), "/some/backing", 0, err, sizeof(err)), -ENOSYS);
-	CHECK_STR(err, "ubd3: COW files are not supported yet");
+	/* A plain image given a backing file is not a COW file. */
+	make_image(path("plain.img"), 4096);
+	CHECK_EQ(ubd_configure(3, path("plain.img"), "/some/backing", 0, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "Failed to read COW header from COW file") != NULL);
 
 	/* A file with the COW magic is refused unless the d flag says data. */
 	int fd = open(path("cow.img"), O_RDWR | O_CREAT | O_TRUNC, 0644);
 	CHECK_EQ(write(fd, "OOOM\0\0\0\3", 8), 8);
 	CHECK_EQ(ftruncate(fd, 65536), 0);
 	close(fd);
-	CHECK_EQ(ubd_configure(4, path("cow.img"), NULL, 0, err, sizeof(err)), -ENOSYS);
-	CHECK_STR(err, "ubd4: COW files are not supported yet");
+	CHECK_EQ(ubd_configure(4, path("cow.img"), NULL, 0, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "invalid sector size in COW header") != NULL);
 	CHECK_EQ(ubd_configure(4, path("cow.img"), NULL, UBD_DATA, err, sizeof(err)), 0);
 	CHECK_EQ(ubd_size(4), 65536);
 	CHECK_EQ(ubd_remove(4, err, sizeof(err)), 0);
