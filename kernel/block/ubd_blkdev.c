@@ -96,6 +96,11 @@ static void add_node(int unit, int part)
 	if (ret < 0 && ret != -EEXIST)
 		printk_level(KERN_ERR, "ubd: cannot create /dev/%s: errno = %d\n",
 			     name, -ret);
+	/* The disk also answers to its number, as on the command line. */
+	if (part == 0) {
+		snprintf(name, sizeof(name), "ubd%d", unit);
+		devfs_add_node(name, S_IFBLK | 0660, makedev(UBD_MAJOR, unit * 16));
+	}
 }
 
 static int scan_read(void *ctx, uint64_t off, void *buf, size_t len)

@@ -331,3 +331,51 @@ def test_ext_filesystem_on_a_partition(tmp_path):
                    check=True)
     fsck = subprocess.run(["e2fsck", "-fn", part], capture_output=True, text=True)
     assert fsck.returncode == 0, fsck.stdout
+
+
+def test_numeric_names_and_flags_s_and_c(tmp_path):
+    """/dev/ubdN names the same disk as /dev/ubdX; with `s` a write is on
+    the host file when the syscall returns; with `c` no host lock is taken,
+    so a second instance may open the image, which it cannot without."""
+    import subprocess
+    import time
+    from guest import LINUX, image_copy, run_shell
+    img = image_copy(tmp_path)
+    data = str(tmp_path / "sync.img")
+    with open(data, "wb") as f:
+        f.truncate(MiB)
+    p = subprocess.Popen([LINUX, "ubd0=" + img, "ubd1s=" + data, "init=/bin/sh"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    try:
+        p.stdin.write("ls -l /dev/ubd1 /dev/ubdb\n"
+                      "echo sync-write | dd of=/dev/ubd1 bs=512 seek=3 conv=sync 2>/dev/null;"
+                      " echo written\n")
+        p.stdin.flush()
+        deadline = time.time() + 20
+        while time.time() < deadline and not sectors_of(data, 3, 1).startswith(b"sync-write"):
+            time.sleep(0.2)
+        assert sectors_of(data, 3, 1).startswith(b"sync-write")
+        # A second instance on the same image: refused (locked) ...
+        img2 = image_copy(tmp_path, name="second.img")
+        r = run_shell(img2, "echo up\n", args=["ubd1=" + data])
+        assert "locked" in r.stdout + r.stderr or "errno = 11" in r.stdout + r.stderr
+    finally:
+        p.stdin.write("poweroff -f\n")
+        out, _ = p.communicate(timeout=30)
+    assert "98,  16" in out and out.count("98,  16") >= 2
+    # ... while with `c` neither instance locks it.
+    shared = str(tmp_path / "shared.img")
+    with open(shared, "wb") as f:
+        f.truncate(MiB)
+    p = subprocess.Popen([LINUX, "ubd0=" + img, "ubd1c=" + shared, "init=/bin/sh"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    try:
+        time.sleep(1)
+        img2 = image_copy(tmp_path, name="third.img")
+        r = run_shell(img2, "ls /dev/ubdb && echo second-has-it\n", args=["ubd1c=" + shared])
+        assert "second-has-it" in r.stdout
+    finally:
+        p.stdin.write("poweroff -f\n")
+        p.communicate(timeout=30)
