@@ -140,8 +140,20 @@ static void mount_root(struct path *root)
 	char source[32];
 	int err = -ENODEV;
 
-	if (cfg.root_unit < 0)
-		die("root=%s: only ubd root devices are supported", cfg.root);
+	if (cfg.root_unit < 0) {
+		/* A filesystem without a device: root=/dev/root rootfstype=hostfs
+		 * rootflags=HOSTDIR, as with UML. */
+		err = vfs_mount_root(cfg.rootfstype, 0, cfg.root, flags, cfg.rootflags, root);
+		if (err) {
+			char msg[160];
+			snprintf(msg, sizeof(msg), "VFS: Cannot mount root fs %s (%s): %s",
+				 cfg.rootfstype, cfg.rootflags ? cfg.rootflags : "", strerror(-err));
+			die("%s", msg);
+		}
+		printk("VFS: Mounted root (%s filesystem)%s.\n", cfg.rootfstype,
+		       cfg.ro ? " readonly" : "");
+		return;
+	}
 	dev_t dev = makedev(98, cfg.root_unit * 16 + (cfg.root_part > 0 ? cfg.root_part : 0));
 
 	if (cfg.root_part > 0)

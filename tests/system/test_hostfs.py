@@ -366,3 +366,23 @@ def test_without_hostfs_option_the_host_root_is_the_prefix(tmp_path):
     script = f"mkdir -p /mnt/h && mount -t hostfs none /mnt/h -o {d} && cat /mnt/h/file\n"
     r = boot(tmp_path, script, [])
     assert "reachable" in r.stdout
+
+
+def test_hostfs_as_the_root_filesystem(tmp_path):
+    """UML's root=/dev/root rootfstype=hostfs rootflags=HOSTDIR."""
+    import shutil
+    import subprocess
+    from guest import LINUX
+    root = tmp_path / "hostroot"
+    for d in ("bin", "dev", "proc", "tmp"):
+        (root / d).mkdir(parents=True)
+    shutil.copy("/bin/busybox", root / "bin" / "busybox")
+    (root / "bin" / "sh").symlink_to("busybox")
+    r = subprocess.run([LINUX, "root=/dev/root", "rootfstype=hostfs", "rootflags=" + str(root),
+                        "init=/bin/sh"],
+                       input="echo made-in-guest > /tmp/from-guest; /bin/busybox ls /bin\n"
+                             "/bin/busybox poweroff -f\n",
+                       capture_output=True, text=True, timeout=60)
+    assert "busybox  sh" in r.stdout or ("busybox" in r.stdout and "sh" in r.stdout)
+    assert (root / "tmp" / "from-guest").read_text() == "made-in-guest\n"
+    assert r.returncode == 0
