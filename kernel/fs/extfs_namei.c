@@ -51,6 +51,17 @@ static int dir_lookup(ext2_filsys fs, ext2_ino_t dir, const char *name,
 	return ext_errno(ext2fs_lookup(fs, dir, name, strlen(name), NULL, res));
 }
 
+/* The inode number and raw inode that name in dir refers to. */
+static int lookup_raw(ext2_filsys fs, ext2_ino_t dir, const char *name,
+		      ext2_ino_t *ino, struct ext2_inode_large *raw)
+{
+	int ret = dir_lookup(fs, dir, name, ino);
+
+	if (ret < 0)
+		return ret;
+	return ext_read_raw(fs, *ino, raw);
+}
+
 /* -EEXIST if name is in dir, 0 if it is not. */
 static int check_absent(ext2_filsys fs, ext2_ino_t dir, const char *name)
 {
@@ -448,10 +459,7 @@ static int ext_unlink(struct inode *dir, const char *name)
 
 	if (ext_rdonly(dir))
 		return -EROFS;
-	ret = dir_lookup(fs, dir->ino, name, &ino);
-	if (ret < 0)
-		return ret;
-	ret = ext_read_raw(fs, ino, &raw);
+	ret = lookup_raw(fs, dir->ino, name, &ino, &raw);
 	if (ret < 0)
 		return ret;
 	if (LINUX_S_ISDIR(raw.i_mode))
@@ -472,10 +480,7 @@ static int ext_rmdir(struct inode *dir, const char *name)
 
 	if (ext_rdonly(dir))
 		return -EROFS;
-	ret = dir_lookup(fs, dir->ino, name, &ino);
-	if (ret < 0)
-		return ret;
-	ret = ext_read_raw(fs, ino, &raw);
+	ret = lookup_raw(fs, dir->ino, name, &ino, &raw);
 	if (ret < 0)
 		return ret;
 	if (!LINUX_S_ISDIR(raw.i_mode))
@@ -549,10 +554,7 @@ static int ext_rename(struct inode *odir, const char *oname,
 	if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) ||
 	    ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE)))
 		return -EINVAL;
-	ret = dir_lookup(fs, odir->ino, oname, &oino);
-	if (ret < 0)
-		return ret;
-	ret = ext_read_raw(fs, oino, &oraw);
+	ret = lookup_raw(fs, odir->ino, oname, &oino, &oraw);
 	if (ret < 0)
 		return ret;
 	odir_is = LINUX_S_ISDIR(oraw.i_mode);

@@ -4,9 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <unistd.h>
 #include "fs/procfs_internal.h"
+#include "lib/hostfile.h"
 #include "task/task.h"
 #include "mm/mm.h"
 
@@ -116,20 +115,12 @@ unsigned long proc_rss_pages(struct process *p)
 	struct task *t = proc_live_thread(p);
 	unsigned long size = 0, rss = 0;
 	char path[64], buf[128];
-	ssize_t n;
-	int fd;
 
 	if (!t)
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/statm", (int)t->pt.host_tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (host_read_file(path, buf, sizeof(buf)) <= 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
 	if (sscanf(buf, "%lu %lu", &size, &rss) != 2)
 		return 0;
 	/* The stub page is the kernel's, not the guest's. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "cmdline.h"
+#include "lib/hostfile.h"
 #include "mconsole/internal.h"
 
 static char name[64];
@@ -73,20 +74,12 @@ static int remove_dir(const char *path)
 static pid_t live_owner(const char *path)
 {
 	char file[4096 + 8], buf[32];
-	ssize_t n;
 	long pid;
 	char *end;
-	int fd;
 
 	snprintf(file, sizeof(file), "%spid", path);
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (host_read_file(file, buf, sizeof(buf)) <= 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
 	pid = strtol(buf, &end, 10);
 	if (end == buf || pid <= 0 || pid > 0x3fffffff)
 		return 0;

@@ -213,11 +213,13 @@ SYSCALL_DEFINE(write)
 	return do_writev(t, f, &uio_buf, -1, false);
 }
 
-SYSCALL_DEFINE(pread64)
+/* pread64/pwrite64: one buffer at an explicit position. */
+static long pos_rw(struct task *t, const uint64_t *a, bool write)
 {
+	int64_t pos = (int64_t)a[3];
 	struct file *f;
 
-	if ((int64_t)a[3] < 0)
+	if (pos < 0)
 		return -EINVAL;
 	f = task_file(t, (int)a[0]);
 	if (!f)
@@ -225,22 +227,19 @@ SYSCALL_DEFINE(pread64)
 	if (file_is_stream(f))
 		return -ESPIPE;
 	uio_single(&uio_buf, a[1], a[2]);
-	return do_readv(t, f, &uio_buf, (int64_t)a[3], false);
+	if (write)
+		return do_writev(t, f, &uio_buf, pos, false);
+	return do_readv(t, f, &uio_buf, pos, false);
+}
+
+SYSCALL_DEFINE(pread64)
+{
+	return pos_rw(t, a, false);
 }
 
 SYSCALL_DEFINE(pwrite64)
 {
-	struct file *f;
-
-	if ((int64_t)a[3] < 0)
-		return -EINVAL;
-	f = task_file(t, (int)a[0]);
-	if (!f)
-		return -EBADF;
-	if (file_is_stream(f))
-		return -ESPIPE;
-	uio_single(&uio_buf, a[1], a[2]);
-	return do_writev(t, f, &uio_buf, (int64_t)a[3], false);
+	return pos_rw(t, a, true);
 }
 
 /* The vector forms; pos -1 means the file position (readv/writev, and

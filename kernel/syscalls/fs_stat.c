@@ -188,26 +188,22 @@ SYSCALL_DEFINE(faccessat2)
 /* ST_* flags of a mount, as statfs reports them. */
 static unsigned long mount_st_flags(const struct path *p)
 {
+	static const struct {
+		unsigned long ms, st;
+	} map[] = {
+		{ MS_NOSUID, ST_NOSUID }, { MS_NODEV, ST_NODEV },
+		{ MS_NOEXEC, ST_NOEXEC }, { MS_SYNCHRONOUS, ST_SYNCHRONOUS },
+		{ MS_MANDLOCK, ST_MANDLOCK }, { MS_NOATIME, ST_NOATIME },
+		{ MS_NODIRATIME, ST_NODIRATIME }, { MS_RELATIME, ST_RELATIME },
+	};
 	unsigned long mf = p->mnt ? p->mnt->flags : 0, fl = ST_VALID;
+	size_t i;
 
 	if ((mf & MS_RDONLY) || (p->mnt && (p->mnt->sb->flags & SB_RDONLY)))
 		fl |= ST_RDONLY;
-	if (mf & MS_NOSUID)
-		fl |= ST_NOSUID;
-	if (mf & MS_NODEV)
-		fl |= ST_NODEV;
-	if (mf & MS_NOEXEC)
-		fl |= ST_NOEXEC;
-	if (mf & MS_SYNCHRONOUS)
-		fl |= ST_SYNCHRONOUS;
-	if (mf & MS_MANDLOCK)
-		fl |= ST_MANDLOCK;
-	if (mf & MS_NOATIME)
-		fl |= ST_NOATIME;
-	if (mf & MS_NODIRATIME)
-		fl |= ST_NODIRATIME;
-	if (mf & MS_RELATIME)
-		fl |= ST_RELATIME;
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (mf & map[i].ms)
+			fl |= map[i].st;
 	return fl;
 }
 

@@ -1,26 +1,17 @@
 /* CPU time of guest processes, as the host measured their threads: the
  * first field of /proc/<tid>/schedstat is nanoseconds spent on a CPU. */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
+#include "lib/hostfile.h"
 #include "task/cputime.h"
 
 static uint64_t host_thread_ns(pid_t tid)
 {
 	char path[64], buf[128];
-	int fd;
-	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/schedstat", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (host_read_file(path, buf, sizeof(buf)) <= 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
 	return strtoull(buf, NULL, 10);
 }
 

@@ -18,12 +18,7 @@ static char dir[] = "/tmp/cowtestXXXXXX";
 
 static char *path(const char *name)
 {
-	static char buf[8][256];
-	static int n;
-	char *p = buf[n++ % 8];
-
-	snprintf(p, 256, "%s/%s", dir, name);
-	return p;
+	return unit_path(dir, name);
 }
 
 static void fill_header(struct cow_header *h, int version, bool swapped,
@@ -737,9 +732,6 @@ int main(void)
 	test_device_errors();
 	test_device_v2();
 	ubd_shutdown();
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cleanup failed\n");
+	unit_remove_tree(dir);
 	return unit_done();
 }

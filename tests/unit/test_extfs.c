@@ -19,12 +19,7 @@ static char dir[] = "/tmp/exttestXXXXXX";
 
 static char *path(const char *name)
 {
-	static char buf[8][256];
-	static int n;
-	char *p = buf[n++ % 8];
-
-	snprintf(p, 256, "%s/%s", dir, name);
-	return p;
+	return unit_path(dir, name);
 }
 
 static int run(const char *fmt, const char *arg)

@@ -15,12 +15,7 @@ static char dir[] = "/tmp/ubdtestXXXXXX";
 
 static char *path(const char *name)
 {
-	static char buf[8][256];
-	static int n;
-	char *p = buf[n++ % 8];
-
-	snprintf(p, 256, "%s/%s", dir, name);
-	return p;
+	return unit_path(dir, name);
 }
 
 static uint8_t pattern(uint64_t off)
@@ -243,9 +238,6 @@ int main(void)
 	test_locking();
 	ubd_shutdown();
 	CHECK(!ubd_configured(0));
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cleanup failed\n");
+	unit_remove_tree(dir);
 	return unit_done();
 }

@@ -36,6 +36,27 @@ static int unit_checks;
 	} \
 } while (0)
 
+/* dir/name in one of eight rotating buffers, so a call can take several. */
+static inline char *unit_path(const char *dir, const char *name)
+{
+	static char buf[8][256];
+	static int n;
+	char *p = buf[n++ % 8];
+
+	snprintf(p, 256, "%s/%s", dir, name);
+	return p;
+}
+
+/* Remove a test's temporary directory and everything in it. */
+static inline void unit_remove_tree(const char *dir)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cleanup failed\n");
+}
+
 static inline int unit_done(void)
 {
 	printf("%d checks, %d failed\n", unit_checks, unit_failures);
