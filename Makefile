@@ -83,6 +83,12 @@ $(B)/dyn/hello_nopie: tests/dyn/hello.c
 	$(CC) -O2 -fno-PIE -no-pie -o $@ $<
 DYN_BIN := $(B)/dyn/hello_pie $(B)/dyn/hello_nopie
 
+# The syscall fuzzer runs only inside the guest (it calls anything).
+$(B)/fuzz/%: tests/fuzz/%.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -static -o $@ $<
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/*.c))
+
 # Host tools share lib/ (wire formats, the COW header) with the kernel.
 SHARED_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard lib/*.c))
 $(B)/tools/%: tools/%.c $(SHARED_OBJ)
@@ -97,8 +103,9 @@ $(IMAGE): tools/mkimage.sh $(shell find rootfs)
 # The image the system tests boot: the default one plus the guest tests
 # and benchmarks under /opt.
 test-image: $(B)/test.img
-$(B)/test.img: tools/mkimage.sh $(shell find rootfs) $(GUEST_BIN) $(BENCH_BIN) $(DYN_BIN)
-	@mkdir -p $(B)/opt/tests $(B)/opt/bench $(B)/opt/dyn $(B)/libs/lib64 $(B)/libs/lib/x86_64-linux-gnu
+$(B)/test.img: tools/mkimage.sh $(shell find rootfs) $(GUEST_BIN) $(BENCH_BIN) $(DYN_BIN) $(FUZZ_BIN)
+	@mkdir -p $(B)/opt/tests $(B)/opt/bench $(B)/opt/dyn $(B)/opt/fuzz $(B)/libs/lib64 $(B)/libs/lib/x86_64-linux-gnu
+	cp $(FUZZ_BIN) $(B)/opt/fuzz/
 	cp $(GUEST_BIN) $(B)/opt/tests/ 2>/dev/null || true
 	cp $(BENCH_BIN) $(B)/opt/bench/ 2>/dev/null || true
 	cp $(DYN_BIN) $(B)/opt/dyn/
