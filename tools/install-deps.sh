@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the Debian packages the build and the tests need (idempotent).
 set -e
-pkgs="gcc make pkg-config e2fsprogs libext2fs-dev busybox-static \
+pkgs="gcc libc6-dev make pkg-config e2fsprogs libext2fs-dev busybox-static tar coreutils \
 python3-pytest python3-pexpect uml-utilities procps fdisk"
 missing=""
 for p in $pkgs; do
