@@ -18,6 +18,7 @@
 #include "task/exec.h"
 #include "task/exit.h"
 #include "task/sched.h"
+#include "task/oops.h"
 #include "mm/mm.h"
 #include "fs/vfs.h"
 #include "fs/devfs.h"
@@ -311,7 +312,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	return_to_user(init);
-	sched_install_oops_handler();
+	oops_install_handler();
 	sched_run();
 
 	how = sched_halt_reason();

@@ -3,15 +3,12 @@
  * woken. */
 #include <errno.h>
 #include <stdlib.h>
-#include <setjmp.h>
-#include <limits.h>
-#include <signal.h>
-#include <string.h>
 #include <sys/reboot.h>
 #include "task/sched.h"
 #include "task/internal.h"
 #include "task/exit.h"
 #include "task/futex.h"
+#include "task/oops.h"
 #include "signal/signal.h"
 #include "signal/deliver.h"
 #include "syscalls/syscall.h"
@@ -27,6 +24,7 @@ struct task_wait {
 static struct list ready = LIST_INIT(ready);
 static struct list dead = LIST_INIT(dead);
 
+
 void sched_free_later(struct task *t)
 {
 	list_del(&t->ready_node);
@@ -41,6 +39,7 @@ static void free_dead(void)
 		task_free(t);
 	}
 }
+
 static bool halt_requested;
 static int halt_how;
 
@@ -148,82 +147,13 @@ void return_to_user(struct task *t)
 /* UMLINUX_STRACE=1 in the kernel's environment logs every guest syscall. */
 bool sched_trace_syscalls;
 
-/* A kernel bug hit while serving a syscall (a fault in the handler) is an
- * oops: the calling process is killed and the kernel goes on. */
-static sigjmp_buf oops_jmp;
-static volatile sig_atomic_t in_dispatch;
-static volatile int oops_signal;
-/* Fault injection for tests: UMLINUX_FAIL_SYSCALL=<nr> makes the handler
- * of that syscall fault as a kernel bug would. */
-static long fail_syscall_nr = LONG_MIN;
-
-static struct sigaction previous[NSIG];
-
-static void oops_handler(int sig, siginfo_t *info, void *uc)
-{
-	if (!in_dispatch) {
-		/* Outside a syscall there is nothing safe to unwind to: hand
-		 * the fault to whoever handled it before (cleanup, panic). */
-		struct sigaction *old = &previous[sig];
-		if ((old->sa_flags & SA_SIGINFO) && old->sa_sigaction) {
-			old->sa_sigaction(sig, info, uc);
-		} else if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
-			old->sa_handler(sig);
-		}
-		signal(sig, SIG_DFL);
-		raise(sig);
-		return;
-	}
-	in_dispatch = 0;
-	oops_signal = sig;
-	siglongjmp(oops_jmp, 1);
-}
-
-void sched_install_oops_handler(void)
-{
-	static char stack[65536];
-	stack_t ss = { .ss_sp = stack, .ss_size = sizeof(stack) };
-	struct sigaction sa;
-
-	sigaltstack(&ss, NULL);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = oops_handler;
-	/* SA_NODEFER: the signal stays unblocked after the long jump. */
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-	sigaction(SIGSEGV, &sa, &previous[SIGSEGV]);
-	sigaction(SIGBUS, &sa, &previous[SIGBUS]);
-	sigaction(SIGFPE, &sa, &previous[SIGFPE]);
-	sigaction(SIGILL, &sa, &previous[SIGILL]);
-	if (getenv("UMLINUX_FAIL_SYSCALL"))
-		fail_syscall_nr = strtol(getenv("UMLINUX_FAIL_SYSCALL"), NULL, 10);
-}
-
-static long dispatch_guarded(struct task *t)
-{
-	long ret;
-
-	if (sigsetjmp(oops_jmp, 0)) {
-		printk_level(KERN_ALERT, "BUG: kernel fault (signal %d) in syscall %s of pid %d (%s); "
-			     "killing it\n", oops_signal, syscall_name(t->sc_nr), t->proc->pid,
-			     t->proc->comm);
-		process_exit(t->proc, SIGKILL);
-		return -EJUSTRETURN;
-	}
-	in_dispatch = 1;
-	if (t->sc_nr == fail_syscall_nr)
-		raise(SIGSEGV);
-	ret = syscall_dispatch(t, t->sc_nr, t->sc_args);
-	in_dispatch = 0;
-	return ret;
-}
-
 static void do_syscall(struct task *t)
 {
 	long ret;
 
 	current = t;
 	t->block_intr = -ERESTARTSYS;
-	ret = dispatch_guarded(t);
+	ret = oops_guarded_dispatch(t);
 	current = NULL;
 	if (sched_trace_syscalls)
 		host_msg("[%d] %s(%#lx, %#lx, %#lx) = %ld\n", t->tid, syscall_name(t->sc_nr),

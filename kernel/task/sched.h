@@ -17,8 +17,4 @@ bool sched_halting(void);
 /* Free a task that has no host thread left, after the current stop. */
 void sched_free_later(struct task *t);
 extern bool sched_trace_syscalls;
-/* Turn a fault inside a syscall handler into an oops that kills only the
- * calling process. Install it after other fatal-signal handlers: it
- * passes faults outside syscalls on to them. */
-void sched_install_oops_handler(void);
 #endif
