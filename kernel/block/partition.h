@@ -50,6 +50,8 @@ int ubd_dev_extent(dev_t dev, int *unit, uint64_t *start, uint64_t *len);
  * filesystem): 0 or -ENXIO. A held partition keeps its table from being
  * re-read and the unit from being removed. */
 int ubd_dev_get(dev_t dev);
+/* The text of /proc/partitions: every ubd disk and partition, sizes in KiB. */
+size_t ubd_partitions_text(char *buf, size_t len);
 void ubd_dev_put(dev_t dev);
 /* Re-read a unit's table and update /dev: 0, -EBUSY while one of its
  * partitions is open, or -errno of a read. */

@@ -86,6 +86,26 @@ static void part_name(int unit, int part, char *buf, size_t len)
 		snprintf(buf, len, "ubd%c", 'a' + unit);
 }
 
+size_t ubd_partitions_text(char *buf, size_t len)
+{
+	size_t used = snprintf(buf, len, "major minor  #blocks  name\n\n");
+
+	for (int u = 0; u < UBD_MAX && used < len; u++) {
+		for (int part = 0; part < 16 && used < len; part++) {
+			uint64_t start, size;
+			int unit;
+			char name[16];
+
+			if (ubd_dev_extent(makedev(UBD_MAJOR, u * 16 + part), &unit, &start, &size) < 0)
+				continue;
+			part_name(u, part, name, sizeof(name));
+			used += snprintf(buf + used, len - used, "%4d %7d %10llu %s\n", UBD_MAJOR,
+					 u * 16 + part, (unsigned long long)(size / 1024), name);
+		}
+	}
+	return used < len ? used : len - 1;
+}
+
 static void add_node(int unit, int part)
 {
 	char name[16];

@@ -11,6 +11,7 @@
 #include "fs/procfs.h"
 #include "fs/procfs_internal.h"
 #include "block/swap.h"
+#include "block/partition.h"
 #include "task/task.h"
 #include "mm/mm.h"
 #include "lib/ktime.h"
@@ -271,6 +272,15 @@ static int show_swaps(struct pbuf *b, const struct proc_target *pt)
 	return 0;
 }
 
+static int show_partitions(struct pbuf *b, const struct proc_target *pt)
+{
+	char text[8192];
+
+	ubd_partitions_text(text, sizeof(text));
+	pb_printf(b, "%s", text);
+	return 0;
+}
+
 static int show_devices(struct pbuf *b, const struct proc_target *pt)
 {
 	static const struct { unsigned major; const char *name; bool blk; } devs[] = {
@@ -398,6 +408,7 @@ const struct proc_entry proc_global[] = {
 	{ "filesystems", S_IFREG | 0444, G_ROOT, .show = show_filesystems },
 	{ "cmdline", S_IFREG | 0444, G_ROOT, .show = show_cmdline },
 	{ "swaps", S_IFREG | 0444, G_ROOT, .show = show_swaps },
+	{ "partitions", S_IFREG | 0444, G_ROOT, .show = show_partitions },
 	{ "devices", S_IFREG | 0444, G_ROOT, .show = show_devices },
 	{ "exitcode", S_IFREG | 0600, G_ROOT, .show = show_exitcode, .write = write_exitcode },
 	{ "hostname", S_IFREG | 0644, G_SYS_KERNEL, .show = show_hostname, .write = write_hostname },

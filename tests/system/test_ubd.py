@@ -379,3 +379,18 @@ def test_numeric_names_and_flags_s_and_c(tmp_path):
     finally:
         p.stdin.write("poweroff -f\n")
         p.communicate(timeout=30)
+
+
+def test_proc_partitions_lists_disks_and_partitions(tmp_path):
+    import subprocess
+    from guest import image_copy, run_shell
+    root = image_copy(tmp_path)
+    disk = str(tmp_path / "parts.img")
+    with open(disk, "wb") as f:
+        f.truncate(64 << 20)
+    subprocess.run(["sfdisk", "-q", disk], input="label: dos\n,32M,L\n,,L\n", text=True,
+                   check=True)
+    r = run_shell(root, "cat /proc/partitions\n", args=["ubd1=" + disk])
+    assert re.search(r"\n\s+98\s+16\s+65536 ubdb\r?\n", r.stdout), r.stdout[-1500:]
+    assert re.search(r"\n\s+98\s+17\s+32768 ubdb1\r?\n", r.stdout)
+    assert re.search(r"\n\s+98\s+18\s+31744 ubdb2\r?\n", r.stdout)
