@@ -12,6 +12,7 @@
 #include "mm/mm.h"
 #include "lib/log.h"
 #include "mconsole/internal.h"
+#include "tty/tty.h"
 
 /* "ubd<N>" or "ubd<letter>" at s (after "ubd"): the unit, -1 if absent,
  * -2 if out of range; *end after it. */
@@ -140,6 +141,40 @@ static void mem_config(struct mc_request *r, const char *arg)
 	mc_ok(r, "");
 }
 
+/* conN / sslN: a query gives the channel, conN=SPEC adds a line that is
+ * not configured yet. */
+static void line_config(struct mc_request *r, const char *arg, int base, int count)
+{
+	char buf[256], *end;
+	long n;
+
+	arg += 3;
+	n = strtol(arg, &end, 10);
+	if (end == arg || n < 0 || n >= count) {
+		mc_err(r, end == arg ? "Couldn't parse device number" : "Device number out of range");
+		return;
+	}
+	if (!*end) {
+		if (tty_line_describe(base + n, buf, sizeof(buf)) < 0)
+			mc_err(r, "Device is not configured");
+		else
+			mc_ok(r, buf);
+		return;
+	}
+	if (*end != '=') {
+		mc_err(r, "Expected '=' after the device number");
+		return;
+	}
+	if (tty_lookup(base + n)) {
+		mc_err(r, "Device already configured");
+		return;
+	}
+	if (tty_line_config(base + n, end + 1, buf, sizeof(buf)) < 0)
+		mc_err(r, buf);
+	else
+		mc_ok(r, "");
+}
+
 void mc_cmd_config(struct mc_request *r)
 {
 	const char *arg = r->args;
@@ -148,6 +183,10 @@ void mc_cmd_config(struct mc_request *r)
 		ubd_config(r, arg);
 	else if (!strncmp(arg, "mem", 3))
 		mem_config(r, arg);
+	else if (!strncmp(arg, "con", 3))
+		line_config(r, arg, 0, TTY_NR_CONSOLES);
+	else if (!strncmp(arg, "ssl", 3))
+		line_config(r, arg, TTY_SERIAL_BASE, TTY_NR_SERIAL);
 	else
 		mc_err(r, "Bad configuration option");
 }

@@ -46,7 +46,7 @@ struct chan {
 	short watched;			/* poll events registered for fd */
 	unsigned char *q;		/* queued output */
 	size_t q_len, q_cap;
-	char desc[64];			/* config readback: "fd:0", "pts:/dev/pts/3" */
+	char desc[4200];		/* config readback: "fd:0", "file:<path>" */
 	void *priv;			/* the type's own state */
 };
 

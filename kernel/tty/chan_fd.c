@@ -94,7 +94,7 @@ static int tty_open(struct chan *c, const char *arg, int minor, char *err, size_
 	}
 	chan_make_raw(c->fd);
 	c->raw_tty = isatty(c->fd);
-	snprintf(c->desc, sizeof(c->desc), "tty:%.58s", arg);
+	snprintf(c->desc, sizeof(c->desc), "tty:%s", arg);
 	return 0;
 }
 
@@ -123,7 +123,7 @@ static int file_open(struct chan *c, const char *arg, int minor, char *err, size
 		return -e;
 	}
 	c->no_input = true;
-	snprintf(c->desc, sizeof(c->desc), "file:%.57s", arg);
+	snprintf(c->desc, sizeof(c->desc), "file:%s", arg);
 	return 0;
 }
 

@@ -362,6 +362,26 @@ def test_config_mem_changes_meminfo(tmp_path, guests, client):
 
 
 @pytest.mark.parametrize("client", CLIENTS)
+def test_config_console_and_serial_lines(tmp_path, guests, client):
+    g = guests(tmp_path)
+    assert g.mc(client, "config", "con0") == (0, "OK fd:0,fd:1\n")
+    rc, out = g.mc(client, "config", "ssl1")
+    assert rc == 1 and "not configured" in out
+    out_file = str(tmp_path / "ssl1.out")
+    assert g.mc(client, "config", "ssl1=file:" + out_file) == (0, "OK \n")
+    assert g.mc(client, "config", "ssl1") == (0, "OK file:%s\n" % out_file)
+    g.run("echo through-ttyS1 > /dev/ttyS1")
+    wait_for(lambda: os.path.exists(out_file) and "through-ttyS1" in open(out_file).read(),
+             what="serial line output in the host file")
+    rc, out = g.mc(client, "config", "ssl1=null")
+    assert rc == 1 and "already configured" in out
+    rc, out = g.mc(client, "config", "ssl2=bogus")
+    assert rc == 1 and "No match for configured backends" in out
+    rc, out = g.mc(client, "config", "con99=null")
+    assert rc == 1 and "out of range" in out
+
+
+@pytest.mark.parametrize("client", CLIENTS)
 def test_stop_freezes_guest_until_go(tmp_path, guests, client):
     g = guests(tmp_path)
     g.sh("while true; do date; sleep 0.2; done &")
