@@ -1,5 +1,5 @@
 /* ext2/3/4 inodes: keeping struct inode in step with the disk inode, file
- * data through ext2fs_file_*, attributes, symlink targets, freeing. */
+ * attributes, symlink targets, freeing. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,8 +7,6 @@
 #include "fs/extfs.h"
 #include "lib/ktime.h"
 #include "lib/log.h"
-
-#define EXT_IO_MAX	(1u << 30)	/* ext2fs_file_* take unsigned int */
 
 int ext_errno(errcode_t err)
 {
@@ -262,63 +260,6 @@ void ext_changed(struct super_block *sb, ext2_ino_t ino,
 		struct ext2_inode_large copy = *raw;
 		ext_free_inode(EXT_FS(sb), ino, &copy);
 	}
-}
-
-/* ---- data --------------------------------------------------------------- */
-
-ssize_t ext_read(struct inode *ino, void *buf, size_t len, uint64_t off)
-{
-	ext2_filsys fs = EXT_FS(ino->sb);
-	ext2_file_t f;
-	unsigned int got = 0;
-	errcode_t err;
-
-	if (S_ISDIR(ino->mode))
-		return -EISDIR;
-	if (len > EXT_IO_MAX)
-		len = EXT_IO_MAX;
-	if (off >= ino->size || !len)
-		return 0;
-	err = ext2fs_file_open(fs, ino->ino, 0, &f);
-	if (err)
-		return ext_errno(err);
-	err = ext2fs_file_llseek(f, off, EXT2_SEEK_SET, NULL);
-	if (!err)
-		err = ext2fs_file_read(f, buf, len, &got);
-	ext2fs_file_close(f);
-	if (err && !got)
-		return ext_errno(err);
-	return got;
-}
-
-ssize_t ext_write(struct inode *ino, const void *buf, size_t len, uint64_t off)
-{
-	ext2_filsys fs = EXT_FS(ino->sb);
-	ext2_file_t f;
-	unsigned int done = 0;
-	errcode_t err, cerr;
-
-	if (ext_rdonly(ino))
-		return -EROFS;
-	if (S_ISDIR(ino->mode))
-		return -EISDIR;
-	if (len > EXT_IO_MAX)
-		len = EXT_IO_MAX;
-	if (!len)
-		return 0;
-	err = ext2fs_file_open(fs, ino->ino, EXT2_FILE_WRITE, &f);
-	if (err)
-		return ext_errno(err);
-	err = ext2fs_file_llseek(f, off, EXT2_SEEK_SET, NULL);
-	if (!err)
-		err = ext2fs_file_write(f, buf, len, &done);
-	cerr = ext2fs_file_close(f);
-	if (!err)
-		err = cerr;
-	ext_refresh(ino);
-	if (err && !done)
-		return ext_errno(err);
-	return done;
 }
 
 int ext_readlink(struct inode *ino, char *buf, size_t size)
