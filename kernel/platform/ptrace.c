@@ -376,24 +376,56 @@ static void classify_stop(pid_t tid, int status, struct stop_event *ev)
 	}
 }
 
+/*
+ * Stops collected from the host but not yet handed out. waitpid(-1)
+ * reports the first stopped child in the host's list, so taking one stop
+ * at a time let a few busy guests (a fork bomb) starve every other one.
+ * Instead each round collects every child that has stopped and hands the
+ * stops out in that order: each guest thread gets one turn per round.
+ */
+#define STOP_QUEUE	4096
+
+static struct {
+	pid_t tid;
+	int status;
+} stop_queue[STOP_QUEUE];
+static unsigned stop_head, stop_count;
+
+static void collect_stops(void)
+{
+	while (stop_count < STOP_QUEUE) {
+		unsigned slot = (stop_head + stop_count) % STOP_QUEUE;
+		int status;
+		pid_t tid = waitpid(-1, &status, WNOHANG | __WALL);
+
+		if (tid <= 0)
+			break;
+		stop_queue[slot].tid = tid;
+		stop_queue[slot].status = status;
+		stop_count++;
+	}
+}
+
 int platform_next_stop(struct stop_event *ev)
 {
 	struct signalfd_siginfo ssi;
-	int status;
-	pid_t tid;
 
-	tid = waitpid(-1, &status, WNOHANG | __WALL);
-	if (tid <= 0) {
-		/* Nothing now: drain the SIGCHLD notifications (so poll()
-		 * sleeps until the next one), then look once more, since a
-		 * stop may have come in between. */
-		while (read(chld_fd, &ssi, sizeof(ssi)) == sizeof(ssi))
-			;
-		tid = waitpid(-1, &status, WNOHANG | __WALL);
-		if (tid <= 0)
-			return -EAGAIN;
+	if (!stop_count) {
+		collect_stops();
+		if (!stop_count) {
+			/* Nothing now: drain the SIGCHLD notifications (so
+			 * poll() sleeps until the next one), then look once
+			 * more, since a stop may have come in between. */
+			while (read(chld_fd, &ssi, sizeof(ssi)) == sizeof(ssi))
+				;
+			collect_stops();
+			if (!stop_count)
+				return -EAGAIN;
+		}
 	}
-	classify_stop(tid, status, ev);
+	classify_stop(stop_queue[stop_head].tid, stop_queue[stop_head].status, ev);
+	stop_head = (stop_head + 1) % STOP_QUEUE;
+	stop_count--;
 	return 0;
 }
 

@@ -26,7 +26,7 @@ static void sighand_put(struct sighand *sh)
 		free(sh);
 }
 
-/* SIGCHLD to the parent, unless it said it does not care. */
+/* SIGCHLD to the parent, and a wake-up for its wait4/waitid. */
 static void notify_parent(struct process *p, int code, int status)
 {
 	struct process *parent = p->parent;
@@ -39,8 +39,9 @@ static void notify_parent(struct process *p, int code, int status)
 	info.si_pid = p->pid;
 	info.si_uid = p->cred.uid;
 	info.si_status = status;
-	if (!signal_ignored(parent, SIGCHLD) || code != CLD_EXITED)
-		signal_send_info(parent, NULL, &info);
+	/* Sent even when ignored by default: signal_send_info drops it only
+	 * if no thread blocks it (init waits for it in sigtimedwait). */
+	signal_send_info(parent, NULL, &info);
 	waitq_wake_all(&parent->child_wait);
 }
 
