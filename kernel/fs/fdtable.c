@@ -3,6 +3,16 @@
 #include <string.h>
 #include <errno.h>
 #include "fs/vfs.h"
+#include "fs/lock.h"
+
+/* Closing any descriptor of an inode drops the table's POSIX locks on
+ * it (the table is the lock owner, as files_struct is on Linux). */
+static void fd_release(struct fdtable *t, struct file *f)
+{
+	if (f)
+		lock_release_posix(f->inode, t);
+	file_put(f);
+}
 
 struct fdtable *fdtable_new(void)
 {
@@ -62,7 +72,7 @@ void fdtable_put(struct fdtable *t)
 		struct file *f = t->fd[i];
 
 		t->fd[i] = NULL;
-		file_put(f);
+		fd_release(t, f);
 	}
 	free(t->fd);
 	free(t->cloexec);
@@ -108,7 +118,7 @@ int fd_close(struct fdtable *t, int fd)
 		return -EBADF;
 	t->fd[fd] = NULL;
 	t->cloexec[fd] = 0;
-	file_put(f);
+	fd_release(t, f);
 	return 0;
 }
 
@@ -123,7 +133,7 @@ int fd_replace(struct fdtable *t, int fd, struct file *f, bool cloexec)
 	old = t->fd[fd];
 	t->fd[fd] = f;
 	t->cloexec[fd] = cloexec;
-	file_put(old);
+	fd_release(t, old);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <sys/mount.h>
 #include "fs/vfs.h"
 #include "fs/pagecache.h"
+#include "fs/lock.h"
 #include "lib/ktime.h"
 
 #define DEFAULT_POLLMASK (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
@@ -38,6 +39,11 @@ void file_put(struct file *f)
 {
 	if (!f || vfs_halted || --f->refs > 0)
 		return;
+	/* OFD and flock locks belong to the open file description, and
+	 * an inode this file holds last can keep no lock at all. */
+	lock_release_file(f->inode, f);
+	if (f->inode && f->inode->refs == 1)
+		lock_inode_evict(f->inode);
 	if (f->op && f->op->release)
 		f->op->release(f);
 	/* The inode first: the path may hold the last use of its mount. */

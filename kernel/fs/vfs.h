@@ -114,6 +114,7 @@ struct inode {
 	struct list hash_node;		/* inode cache */
 	void *fifo;			/* pipe state while a FIFO is open */
 	struct pcache *pcache;		/* page cache while shared-mapped */
+	struct inode_locks *locks;	/* fs/lock.c: fcntl/flock locks, NULL if none */
 };
 
 /* The inode cache, one table for all filesystems: a filesystem that keeps

@@ -6,6 +6,7 @@
 #include "syscalls/fs_util.h"
 #include "fs/vfs.h"
 #include "fs/pipe.h"
+#include "fs/lock.h"
 #include "task/task.h"
 #include "signal/signal.h"
 #include "mm/uaccess.h"
@@ -172,29 +173,127 @@ SYSCALL_DEFINE(dup3)
 	return do_dup3(t, (int)a[0], (int)a[1], (int)a[2]);
 }
 
-/* Record locks are not enforced: F_SETLK/F_SETLKW always succeed and
- * F_GETLK always reports the range unlocked. Single-host programs that
- * lock only against themselves (dpkg, sqlite) work; mutual exclusion
- * between guest processes is not provided. */
+/* struct flock's l_whence/l_start/l_len as an inclusive byte range, the
+ * way Linux reads them (negative l_len counts back from l_start). */
+static int flock_to_range(struct file *f, const struct flock *fl,
+			  struct file_lock *req)
+{
+	int64_t base, start;
+
+	switch (fl->l_whence) {
+	case SEEK_SET:
+		base = 0;
+		break;
+	case SEEK_CUR:
+		base = (int64_t)f->pos;
+		break;
+	case SEEK_END:
+		base = (int64_t)f->inode->size;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (fl->l_start > LOCK_OFFSET_MAX - base)
+		return -EOVERFLOW;
+	start = base + fl->l_start;
+	if (start < 0)
+		return -EINVAL;
+	if (fl->l_len > 0) {
+		if (fl->l_len - 1 > LOCK_OFFSET_MAX - start)
+			return -EOVERFLOW;
+		req->start = start;
+		req->end = start + fl->l_len - 1;
+	} else if (fl->l_len < 0) {
+		if (start + fl->l_len < 0)
+			return -EINVAL;
+		req->start = start + fl->l_len;
+		req->end = start - 1;
+	} else {
+		req->start = start;
+		req->end = LOCK_OFFSET_MAX;
+	}
+	return 0;
+}
+
+/* F_GETLK's answer: the conflicting lock, or F_UNLCK (rest untouched). */
+static void report_conflict(struct flock *fl, const struct file_lock *c, bool found)
+{
+	if (!found) {
+		fl->l_type = F_UNLCK;
+		return;
+	}
+	fl->l_type = c->type;
+	fl->l_whence = SEEK_SET;
+	fl->l_start = c->start;
+	fl->l_len = c->end == LOCK_OFFSET_MAX ? 0 : c->end - c->start + 1;
+	fl->l_pid = c->kind == LOCK_KIND_OFD ? -1 : c->pid;
+}
+
+/* Is the deadlock record of task w (tid id) still a parked F_SETLKW? */
+static bool setlkw_parked(const void *w, int id)
+{
+	const struct task *t = task_by_tid(id);
+
+	return t == w && t->state != TASK_DEAD && t->in_syscall &&
+	       t->sc_nr == __NR_fcntl && (int)t->sc_args[1] == F_SETLKW;
+}
+
+/* fcntl record locks: POSIX ones owned by the descriptor table (like
+ * Linux's current->files: threads share them, fork does not inherit
+ * them, closing any fd of the inode drops them), OFD ones by the open
+ * file description. A blocking request parks on the inode's lock queue
+ * and is retried whole when a lock there is released. */
 static long do_lock(struct task *t, struct file *f, int cmd, uint64_t arg)
 {
+	bool ofd = cmd == F_OFD_GETLK || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW;
+	bool wait = cmd == F_SETLKW || cmd == F_OFD_SETLKW;
+	struct file_lock req = { 0 }, conflict;
+	struct inode *ino = f->inode;
+	const void *blocker = NULL;
 	struct flock fl;
+	struct waitq *wq;
+	long err;
 
+	if (cmd == F_SETLKW)
+		lock_forget_waiting(t);
 	if (copy_from_user(t, &fl, arg, sizeof(fl)))
 		return -EFAULT;
+	if (!ino)
+		return -ENOLCK;
+	err = flock_to_range(f, &fl, &req);
+	if (err < 0)
+		return err;
 	if (fl.l_type != F_RDLCK && fl.l_type != F_WRLCK && fl.l_type != F_UNLCK)
 		return -EINVAL;
-	if (fl.l_whence != SEEK_SET && fl.l_whence != SEEK_CUR && fl.l_whence != SEEK_END)
+	if (ofd && fl.l_pid != 0)
 		return -EINVAL;
+	req.type = fl.l_type;
+	req.kind = ofd ? LOCK_KIND_OFD : LOCK_KIND_POSIX;
+	req.owner = ofd ? (const void *)f : (const void *)t->proc->files;
+	req.pid = ofd ? -1 : t->proc->pid;
 	if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
-		fl.l_type = F_UNLCK;
+		/* Linux refuses an F_UNLCK query, except the OFD one. */
+		if (cmd == F_GETLK && fl.l_type == F_UNLCK)
+			return -EINVAL;
+		report_conflict(&fl, &conflict, lock_test(ino, &req, &conflict));
 		return copy_to_user(t, arg, &fl, sizeof(fl)) ? -EFAULT : 0;
 	}
 	if (fl.l_type == F_RDLCK && (f->flags & O_ACCMODE) == O_WRONLY)
 		return -EBADF;
 	if (fl.l_type == F_WRLCK && (f->flags & O_ACCMODE) == O_RDONLY)
 		return -EBADF;
-	return 0;
+	err = lock_set(ino, &req, &blocker);
+	if (err != -EAGAIN || !wait)
+		return err;
+	if (!ofd && lock_would_deadlock(req.owner, blocker, setlkw_parked))
+		return -EDEADLK;
+	wq = lock_waitq(ino);
+	if (!wq)
+		return -ENOLCK;
+	if (!ofd)
+		lock_note_waiting(t, t->tid, req.owner, blocker, ino);
+	task_wait_on(t, wq);
+	return -EBLOCK;
 }
 
 /* Status flags F_GETFL shows: open-time flags are not kept. */
