@@ -240,6 +240,48 @@ void bcache_invalidate(int unit)
 		drop_blocks(unit, false);
 }
 
+/* Apply a zeroed range [lo, hi) to one cached block. */
+static void zero_block(struct bblock *b, uint64_t lo, uint64_t hi)
+{
+	uint64_t start = b->blk * BCACHE_BSIZE, end = start + BCACHE_BSIZE;
+
+	if (lo <= start && hi >= end) {
+		block_free(b);
+		return;
+	}
+	lo = lo > start ? lo : start;
+	hi = hi < end ? hi : end;
+	if (lo < hi)
+		memset(b->data + (lo - start), 0, hi - lo);
+}
+
+void bcache_zero_range(int unit, uint64_t off, uint64_t len)
+{
+	uint64_t first, last, hi;
+	struct list *pos, *tmp;
+
+	if (!unit_ok(unit) || !len)
+		return;
+	hi = off + len < off ? UINT64_MAX : off + len;
+	first = off / BCACHE_BSIZE;
+	last = (hi - 1) / BCACHE_BSIZE;
+	/* Look the range up block by block, or walk the cache if that is
+	 * shorter. */
+	if (last - first < nblocks) {
+		for (uint64_t blk = first; blk <= last; blk++) {
+			struct bblock *b = lookup(unit, blk);
+			if (b)
+				zero_block(b, off, hi);
+		}
+		return;
+	}
+	list_for_each_safe(pos, tmp, &lru) {
+		struct bblock *b = list_entry(pos, struct bblock, lru);
+		if (b->unit == unit && b->blk >= first && b->blk <= last)
+			zero_block(b, off, hi);
+	}
+}
+
 int bcache_read(int unit, uint64_t off, void *buf, size_t len)
 {
 	uint8_t *dst = buf;

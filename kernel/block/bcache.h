@@ -32,6 +32,11 @@ int bcache_write(int unit, uint64_t off, const void *buf, size_t len);
 int bcache_flush(int unit);
 /* Drop the unit's clean blocks (BLKFLSBUF). */
 void bcache_invalidate(int unit);
+/* The byte range now reads as zeros on the host (discard, write-zeroes):
+ * forget the blocks it covers, dirty or not, and zero its part of the
+ * blocks it cuts, so that neither stale data nor a later write-back
+ * undoes it. */
+void bcache_zero_range(int unit, uint64_t off, uint64_t len);
 
 /* Cap on cached data in bytes (at least a few blocks). */
 void bcache_set_limit(size_t bytes);

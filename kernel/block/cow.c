@@ -404,28 +404,24 @@ int cow_dev_read(struct cow_dev *c, uint64_t off, const struct iovec *iov,
 	return 0;
 }
 
-int cow_dev_write(struct cow_dev *c, uint64_t off, const struct iovec *iov,
-		  int cnt)
+/* Whether sectors [first, first + n) have bits; logs once if not. */
+static bool covered(struct cow_dev *c, uint64_t first, uint64_t n)
 {
-	size_t total = iov_total(iov, cnt);
-	uint64_t first = off / SECTOR, n = total / SECTOR;
-	int ret;
+	if (first + n <= c->covered)
+		return true;
+	/* Only old V1/V2 files, whose bitmap can be a byte short. */
+	if (!c->warned_uncovered)
+		printk_level(KERN_ERR, "ubd%c: sectors past %llu have no "
+			     "bit in the COW bitmap; write refused\n",
+			     'a' + c->unit, (unsigned long long)c->covered);
+	c->warned_uncovered = true;
+	return false;
+}
 
-	if (off % SECTOR || total % SECTOR)
-		return -EINVAL;
-	if (first + n > c->covered) {
-		/* Only old V1/V2 files, whose bitmap can be a byte short. */
-		if (!c->warned_uncovered)
-			printk_level(KERN_ERR, "ubd%c: sectors past %llu have no "
-				     "bit in the COW bitmap; write refused\n",
-				     'a' + c->unit, (unsigned long long)c->covered);
-		c->warned_uncovered = true;
-		return -EIO;
-	}
-	/* Data first: its bits reach the file only in cow_dev_flush. */
-	ret = ubd_host_io(c->fd, true, c->h.data_offset + off, iov, cnt);
-	if (ret < 0)
-		return ret;
+/* Set the bits of sectors [first, first + n), remembering which bitmap
+ * bytes changed for cow_dev_flush. */
+static void mark_present(struct cow_dev *c, uint64_t first, uint64_t n)
+{
 	for (uint64_t s = first; s < first + n; s++) {
 		if (cow_bit(c->bitmap, s))
 			continue;
@@ -435,6 +431,44 @@ int cow_dev_write(struct cow_dev *c, uint64_t off, const struct iovec *iov,
 		if (s / 8 + 1 > c->dirty_hi)
 			c->dirty_hi = s / 8 + 1;
 	}
+}
+
+int cow_dev_write(struct cow_dev *c, uint64_t off, const struct iovec *iov,
+		  int cnt)
+{
+	size_t total = iov_total(iov, cnt);
+	uint64_t first = off / SECTOR, n = total / SECTOR;
+	int ret;
+
+	if (off % SECTOR || total % SECTOR)
+		return -EINVAL;
+	if (!covered(c, first, n))
+		return -EIO;
+	/* Data first: its bits reach the file only in cow_dev_flush. */
+	ret = ubd_host_io(c->fd, true, c->h.data_offset + off, iov, cnt);
+	if (ret < 0)
+		return ret;
+	mark_present(c, first, n);
+	return 0;
+}
+
+int cow_dev_zero(struct cow_dev *c, uint64_t off, uint64_t len, bool punch)
+{
+	uint64_t first = off / SECTOR, n = len / SECTOR;
+	int ret;
+
+	if (off % SECTOR || len % SECTOR)
+		return -EINVAL;
+	if (!n)
+		return 0;
+	if (!covered(c, first, n))
+		return -EIO;
+	/* Like UML: the sectors become present, reading as the zeros (or
+	 * hole) of the COW data area; the backing file is never touched. */
+	ret = ubd_host_fallocate(c->fd, c->h.data_offset + off, len, punch);
+	if (ret < 0)
+		return ret;
+	mark_present(c, first, n);
 	return 0;
 }
 

@@ -50,6 +50,11 @@ int cow_dev_read(struct cow_dev *c, uint64_t off, const struct iovec *iov,
 		 int cnt);
 int cow_dev_write(struct cow_dev *c, uint64_t off, const struct iovec *iov,
 		  int cnt);
+/* Discard (punch) or write-zeroes: the range of the COW data area is
+ * punched or zeroed by the host and its sectors marked present, so they
+ * read as zeros (UML never clears a bit). -EOPNOTSUPP if the host file
+ * system refuses. */
+int cow_dev_zero(struct cow_dev *c, uint64_t off, uint64_t len, bool punch);
 /* Make written data durable, then write back the changed bitmap bytes. */
 int cow_dev_flush(struct cow_dev *c);
 #endif

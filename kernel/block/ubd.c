@@ -443,6 +443,126 @@ int ubd_flush(int unit)
 	return 0;
 }
 
+int ubd_host_fallocate(int fd, uint64_t off, uint64_t len, bool punch)
+{
+	int mode = FALLOC_FL_KEEP_SIZE |
+		   (punch ? FALLOC_FL_PUNCH_HOLE : FALLOC_FL_ZERO_RANGE);
+
+	while (fallocate(fd, mode, off, len) < 0) {
+		if (errno == EINTR)
+			continue;
+		/* ENODEV: not a regular file or block device; EINVAL: a
+		 * host device with larger sectors. */
+		if (errno == EOPNOTSUPP || errno == ENOSYS || errno == ENODEV ||
+		    errno == EINVAL)
+			return -EOPNOTSUPP;
+		return -errno;
+	}
+	return 0;
+}
+
+/* Zeros through the host write path (the COW layer sets bits), in chunks.
+ * For a plain regular file the part past its end already reads as zeros
+ * and is left alone, so the file does not grow. */
+static int write_zeros(struct ubd *u, int unit, uint64_t off, uint64_t len)
+{
+	static const uint8_t zeros[64 << 10];
+	struct stat st;
+
+	if (!u->cow && fstat(u->fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		uint64_t end = st.st_size;
+
+		if (off >= end)
+			return 0;
+		if (len > end - off)
+			len = end - off;
+	}
+	while (len) {
+		struct iovec iov = {
+			.iov_base = (void *)zeros,
+			.iov_len = len < sizeof(zeros) ? len : sizeof(zeros),
+		};
+		int ret = ubd_host_write(unit, off, &iov, 1);
+
+		if (ret < 0)
+			return ret;
+		off += iov.iov_len;
+		len -= iov.iov_len;
+	}
+	return 0;
+}
+
+static int check_trim_range(struct ubd *u, uint64_t off, uint64_t len)
+{
+	if ((off | len) % 512 || off > u->size || len > u->size - off)
+		return -EINVAL;
+	return u->ro ? -EROFS : 0;
+}
+
+/* After a host zeroing: the cache must not keep (or later write back)
+ * what was there, and `s` units get it durable now. */
+static int trim_done(struct ubd *u, int unit, uint64_t off, uint64_t len)
+{
+	bcache_zero_range(unit, off, len);
+	if (!(u->flags & UBD_SYNC))
+		return 0;
+	if (u->cow)
+		return cow_dev_flush(u->cow);	/* syncs the data, then bits */
+	if (fdatasync(u->fd) < 0 && errno != EINVAL)
+		return -errno;
+	return 0;
+}
+
+bool ubd_can_discard(int unit)
+{
+	struct ubd *u = unit_dev(unit);
+
+	return u && !(u->flags & UBD_NOTRIM);
+}
+
+int ubd_discard(int unit, uint64_t off, uint64_t len)
+{
+	struct ubd *u = unit_dev(unit);
+	int ret;
+
+	if (!u)
+		return -ENXIO;
+	if (u->flags & UBD_NOTRIM)
+		return -EOPNOTSUPP;
+	ret = check_trim_range(u, off, len);
+	if (ret < 0 || !len)
+		return ret;
+	if (u->cow)
+		ret = cow_dev_zero(u->cow, off, len, true);
+	else
+		ret = ubd_host_fallocate(u->fd, off, len, true);
+	if (ret < 0)
+		return ret;
+	return trim_done(u, unit, off, len);
+}
+
+int ubd_zeroout(int unit, uint64_t off, uint64_t len)
+{
+	struct ubd *u = unit_dev(unit);
+	int ret;
+
+	if (!u)
+		return -ENXIO;
+	ret = check_trim_range(u, off, len);
+	if (ret < 0 || !len)
+		return ret;
+	/* Without TRIM, Linux's block layer writes pages of zeros instead. */
+	ret = -EOPNOTSUPP;
+	if (!(u->flags & UBD_NOTRIM))
+		ret = u->cow ? cow_dev_zero(u->cow, off, len, false)
+			     : ubd_host_fallocate(u->fd, off, len, false);
+	if (ret == -EOPNOTSUPP)
+		ret = write_zeros(u, unit, off, len);
+	if (ret < 0)
+		return ret;
+	return trim_done(u, unit, off, len);
+}
+
 uint64_t ubd_size(int unit)
 {
 	struct ubd *u = unit_dev(unit);

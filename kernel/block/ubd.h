@@ -52,6 +52,16 @@ int ubd_read(int unit, uint64_t off, void *buf, size_t len);
 int ubd_write(int unit, uint64_t off, const void *buf, size_t len);
 /* Write back the cache, then fdatasync the host file. */
 int ubd_flush(int unit);
+/* TRIM (uml-compat.md §1.3). The range is 512-aligned and inside the
+ * device (-EINVAL otherwise). Discard punches a hole in the host file (in
+ * the COW data area for a COW unit, marking the sectors present), so the
+ * range reads as zeros; -EOPNOTSUPP with the `t` flag or when the host
+ * cannot punch. Write-zeroes asks the host for a zeroed range and writes
+ * zeros if it refuses (always, with `t`). Both keep the block cache
+ * coherent and are -EROFS on a read-only unit. */
+int ubd_discard(int unit, uint64_t off, uint64_t len);
+int ubd_zeroout(int unit, uint64_t off, uint64_t len);
+bool ubd_can_discard(int unit);
 uint64_t ubd_size(int unit);		/* bytes, multiple of 512; 0 if none */
 bool ubd_readonly(int unit);
 /* Guest opens of the device (ubd_remove refuses while nonzero). */
@@ -70,6 +80,9 @@ extern void (*ubd_publish_hook)(int unit);
  * holder when another process has it. */
 int ubd_host_io(int fd, bool write, uint64_t off, const struct iovec *iov,
 		int cnt);
+/* fallocate(PUNCH_HOLE or ZERO_RANGE, KEEP_SIZE) on a host file: 0, or
+ * -EOPNOTSUPP when its file system (or device) cannot, or -errno. */
+int ubd_host_fallocate(int fd, uint64_t off, uint64_t len, bool punch);
 int ubd_lock_host_file(int fd, bool ro, int unit, const char *file,
 		       char *err, size_t errlen);
 /* The unit whose image or COW file is this inode, or -1. */

@@ -299,6 +299,36 @@ static bool admin(void)
 	return current && current->proc->cred.euid == 0;
 }
 
+/* BLKDISCARD, BLKZEROOUT, BLKSECDISCARD: a {start, length} pair in bytes
+ * relative to the opened disk or partition, checked in Linux's order. */
+static long ubd_trim_ioctl(struct file *f, unsigned cmd, uint64_t arg)
+{
+	int unit = file_unit(f);
+	uint64_t range[2], start, size;
+	long ret;
+
+	if ((f->flags & O_ACCMODE) == O_RDONLY)
+		return -EBADF;
+	if (cmd == BLKSECDISCARD)
+		return -EOPNOTSUPP;	/* no secure erase on a host file */
+	if (cmd == BLKDISCARD && !ubd_can_discard(unit))
+		return -EOPNOTSUPP;
+	ret = copy_from_user(current, range, arg, sizeof(range));
+	if (ret < 0)
+		return ret;
+	file_extent(f, &start, &size);
+	if (!range[1] || (range[0] | range[1]) % 512 || range[0] > size ||
+	    range[1] > size - range[0])
+		return -EINVAL;
+	if (cmd == BLKDISCARD)
+		ret = ubd_discard(unit, start + range[0], range[1]);
+	else
+		ret = ubd_zeroout(unit, start + range[0], range[1]);
+	if (ret == 0 && !file_part(f))
+		disks[unit].written = true;
+	return ret;
+}
+
 static long ubd_ioctl(struct file *f, unsigned cmd, uint64_t arg)
 {
 	int unit = file_unit(f);
@@ -340,6 +370,10 @@ static long ubd_ioctl(struct file *f, unsigned cmd, uint64_t arg)
 		if (file_part(f))
 			return -EINVAL;
 		return ubd_rescan(unit);
+	case BLKDISCARD:
+	case BLKZEROOUT:
+	case BLKSECDISCARD:
+		return ubd_trim_ioctl(f, cmd, arg);
 	case HDIO_GETGEO: {
 		struct hd_geometry geo = {
 			.heads = UBD_HEADS,

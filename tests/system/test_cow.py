@@ -12,6 +12,7 @@ import pexpect
 import pytest
 
 from guest import LINUX, ROOT, ROOT_IMG, image_copy
+import trimctl
 
 TOOLS = os.path.join(ROOT, "build", "tools")
 MKCOW = os.path.join(TOOLS, "uml_mkcow")
@@ -21,6 +22,14 @@ DEB_MOO = "/usr/bin/uml_moo"
 needs_debian = pytest.mark.skipif(not os.path.exists(DEB_MOO),
                                   reason="Debian uml-utilities not installed")
 PROMPT = "/ # "
+UML_DIR = None
+
+
+@pytest.fixture(autouse=True)
+def uml_dir(tmp_path):
+    """Every instance keeps its umid directory in tmp_path, not ~/.uml."""
+    global UML_DIR
+    UML_DIR = "uml_dir=" + str(tmp_path / "uml")
 
 
 def sha(path):
@@ -34,7 +43,7 @@ def sha(path):
 def boot(ubd0, script, args=(), timeout=60):
     """Boot ubd0=<spec> with init=/bin/sh running script, then poweroff."""
     prologue = "mount -t proc proc /proc 2>/dev/null\n"
-    return subprocess.run([LINUX, "ubd0=" + ubd0, "init=/bin/sh", *args],
+    return subprocess.run([LINUX, "ubd0=" + ubd0, "init=/bin/sh", UML_DIR, *args],
                           input=prologue + script + "\npoweroff -f\n",
                           capture_output=True, text=True, timeout=timeout)
 
@@ -56,6 +65,8 @@ def guest_cat(ubd0, path):
 
 
 def run(*cmd, **kw):
+    if cmd[0] == LINUX:
+        cmd = (*cmd, UML_DIR)
     return subprocess.run([*cmd], capture_output=True, text=True, **kw)
 
 
@@ -113,6 +124,64 @@ def test_cow_created_with_uml_layout(tmp_path, backing):
     assert hdr[32:].rstrip(b"\0").decode() == os.path.realpath(backing)
     bitmap_len = (size // 512 + 7) // 8
     assert os.path.getsize(cow) == (8192 + bitmap_len + 4095) // 4096 * 4096 + size
+    # Sparse: a boot wrote little, and only that takes host blocks.
+    st = os.stat(cow)
+    assert size == 64 << 20 and st.st_blocks * 512 < st.st_size // 16, st
+
+
+def test_discard_on_a_cow_device(tmp_path, backing):
+    """Discard and write-zeroes on a COW device never touch the backing
+    file: as in UML, the COW data area is punched (or zeroed) and the
+    sectors' bits are set, so they read as zeros, now and after a merge."""
+    share = tmp_path / "share"
+    share.mkdir()
+    hostfs = trimctl.build(share)
+    data = str(tmp_path / "data.img")
+    with open(data, "wb") as f:
+        for s in range(8 * 2048):           # 8 MiB, each sector numbered
+            f.write(b"sector%07d" % s + b"." * 499)
+    before = sha(data)
+    cow = str(tmp_path / "d.cow")
+    (share / "t.sh").write_text(
+        "head -c 4096 /dev/zero | tr '\\000' W | dd of=/dev/ubdb bs=512 seek=8 conv=fsync"
+        " 2>/dev/null\n"
+        "blkdiscard -o 4096 -l 65536 /dev/ubdb; echo disc-rc=$?\n"
+        "/mnt/host/trimctl /dev/ubdb w zeroout 102400 4096\n"
+        "/mnt/host/trimctl /dev/ubdb w discard 0 8389120\n"
+        "echo discarded=$(dd if=/dev/ubdb bs=512 skip=8 count=128 2>/dev/null |"
+        " tr -d '\\000' | wc -c)\n"
+        "echo zeroed=$(dd if=/dev/ubdb bs=512 skip=200 count=8 2>/dev/null |"
+        " tr -d '\\000' | wc -c)\n"
+        "for s in 7 136 199 208; do dd if=/dev/ubdb bs=512 skip=$s count=1 2>/dev/null |"
+        " head -c 13; echo; done\n")
+    r = boot(backing, trimctl.MOUNT + "sh /mnt/host/t.sh",
+             args=["ubd1=%s,%s" % (cow, data), hostfs])
+    out = r.stdout.replace("\r", "")
+    assert r.returncode == 0, r.stderr
+    assert "disc-rc=0" in out, out[-3000:]
+    assert "zeroout: ok" in out and "discard: Invalid argument" in out
+    assert "discarded=0" in out and "zeroed=0" in out
+    for s in (7, 136, 199, 208):
+        assert "sector%07d\n" % s in out
+    assert sha(data) == before
+    # Bits 8-135 and 200-207 set (bytes 1-16 and 25), none around them.
+    with open(cow, "rb") as f:
+        f.seek(8192)
+        bitmap = f.read(2048)
+        f.seek(12288 + 8 * 512)             # data area: sectors 8-135
+        area = f.read(128 * 512)
+    assert bitmap[0] == 0 and bitmap[1:17] == b"\xff" * 16 and bitmap[17] == 0
+    assert bitmap[24] == 0 and bitmap[25] == 0xff and bitmap[26] == 0
+    assert area == b"\0" * len(area)
+    assert os.stat(cow).st_blocks * 512 < 256 * 1024  # the hole stays sparse
+    merged = str(tmp_path / "merged.img")
+    assert run(MOO, cow, merged).returncode == 0
+    with open(merged, "rb") as f:
+        img = f.read()
+    assert img[8 * 512:136 * 512] == b"\0" * (128 * 512)
+    assert img[200 * 512:208 * 512] == b"\0" * 4096
+    assert img[136 * 512:136 * 512 + 13] == b"sector0000136"
+    assert img[7 * 512:7 * 512 + 13] == b"sector0000007"
 
 
 def test_backing_changed_is_refused(tmp_path, backing):

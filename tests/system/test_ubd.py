@@ -5,12 +5,26 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 
 import pytest
 
 from guest import LINUX, image_copy, run_shell
+import trimctl
 
 MiB = 1 << 20
+UML_DIR = None
+
+
+@pytest.fixture(autouse=True)
+def uml_dir(tmp_path):
+    """Every instance keeps its umid directory in tmp_path, not ~/.uml."""
+    global UML_DIR
+    UML_DIR = "uml_dir=" + str(tmp_path / "uml")
+
+
+def shell(image, script, args=(), **kw):
+    return run_shell(image, script, args=[*args, UML_DIR], **kw)
 
 
 def pattern_file(path, size):
@@ -49,7 +63,7 @@ def test_raw_io_sizes_readonly_odd_size_and_tar(tmp_path):
     tar = str(tmp_path / "archive.tar")
     subprocess.run(["tar", "cf", tar, "-C", str(src), "hello.txt", "second"], check=True)
 
-    r = run_shell(img,
+    r = shell(img,
                   "ls -l /dev/ubdb /dev/ubdc /dev/ubdd /dev/ubde\n"
                   "echo size=$(blockdev --getsize64 /dev/ubdb) sz=$(blockdev --getsz /dev/ubdb)\n"
                   "echo guest-wrote-this | dd of=/dev/ubdb bs=512 seek=100 conv=sync,fsync\n"
@@ -90,7 +104,7 @@ def test_fsync_reaches_the_host_while_running(tmp_path):
     img = image_copy(tmp_path)
     data = str(tmp_path / "data.img")
     pattern_file(data, 4 * MiB)
-    p = subprocess.Popen([LINUX, "ubd0=" + img, "ubd1=" + data, "init=/bin/sh"],
+    p = subprocess.Popen([LINUX, "ubd0=" + img, "ubd1=" + data, "init=/bin/sh", UML_DIR],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, text=True, bufsize=1)
     try:
@@ -122,7 +136,7 @@ def test_mke2fs_mount_in_guest_gives_valid_host_fs(tmp_path):
     data = str(tmp_path / "data.img")
     with open(data, "wb") as f:
         f.truncate(16 * MiB)
-    r = run_shell(img,
+    r = shell(img,
                   "mke2fs /dev/ubdb > /dev/null; echo mkfs-rc=$?\n"
                   "mount /dev/ubdb /mnt; echo mount-rc=$?\n"
                   "echo x > /mnt/f; umount /mnt; echo umount-rc=$?\n"
@@ -151,7 +165,7 @@ def test_host_partition_tables_dos_and_gpt(tmp_path):
     gpt = str(tmp_path / "gpt.img")
     pattern_file(gpt, 16 * MiB)
     sfdisk(gpt, "label: gpt\n,4M\n,2M\n")
-    r = run_shell(img,
+    r = shell(img,
                   "ls /dev/ubdb* /dev/ubdc*\n"
                   "for p in b1 b2 b3 b5 b6 c1 c2; do echo $p=$(blockdev --getsize64 /dev/ubd$p); done\n"
                   "dd if=/dev/ubdb5 bs=13 count=1 2>/dev/null; echo\n"
@@ -187,7 +201,7 @@ def test_damaged_primary_gpt_uses_backup(tmp_path):
     with open(gpt, "r+b") as f:                 # break the primary header CRC
         f.seek(512 + 40)
         f.write(b"\x77")
-    r = run_shell(img, "echo p1=$(blockdev --getsize64 /dev/ubdb1)\n", args=["ubd1=" + gpt])
+    r = shell(img, "echo p1=$(blockdev --getsize64 /dev/ubdb1)\n", args=["ubd1=" + gpt])
     assert "Primary GPT is invalid, using alternate GPT." in r.stdout + r.stderr
     assert "p1=2097152" in r.stdout
 
@@ -197,7 +211,7 @@ def test_guest_fdisk_and_rereading(tmp_path):
     disk = str(tmp_path / "part.img")
     with open(disk, "wb") as f:
         f.truncate(16 * MiB)
-    r = run_shell(img,
+    r = shell(img,
                   "printf 'n\\np\\n1\\n\\n+4M\\nn\\np\\n2\\n\\n\\nw\\n' | fdisk /dev/ubdb > /dev/null\n"
                   "echo fdisk-rc=$?\n"
                   "echo p1=$(blockdev --getsize64 /dev/ubdb1) p2=$(blockdev --getsize64 /dev/ubdb2)\n"
@@ -244,7 +258,7 @@ def test_swap_on_ubd_and_file(tmp_path):
     blank = str(tmp_path / "blank.img")
     with open(blank, "wb") as f:
         f.truncate(1 * MiB)
-    r = run_shell(img,
+    r = shell(img,
                   "mkswap /dev/ubdb > /dev/null; swapon /dev/ubdb; echo on-rc=$?\n"
                   "swapon /dev/ubdb; echo twice-rc=$?\n"
                   "dd if=/dev/zero of=/tmp/sf bs=1M count=2 2>/dev/null; mkswap /tmp/sf >/dev/null\n"
@@ -283,7 +297,7 @@ def test_bad_inputs(tmp_path):
     spare = str(tmp_path / "spare.img")
     with open(spare, "wb") as f:
         f.truncate(MiB)
-    r = run_shell(img,
+    r = shell(img,
                   "mount /dev/ubdb /mnt; echo mount-rc=$?\n"
                   "mount -t ext4 /dev/ubdb /mnt; echo mount4-rc=$?\n"
                   "echo alive; ls /dev/ubdq; echo spare=$(blockdev --getsize64 /dev/ubdc)\n",
@@ -306,21 +320,19 @@ def test_same_file_on_two_units_is_refused(tmp_path):
     data = str(tmp_path / "data.img")
     with open(data, "wb") as f:
         f.truncate(MiB)
-    r = run_shell(img, "ls /dev/ubdc; echo listed\n", args=["ubd1=" + data, "ubd2=" + data])
+    r = shell(img, "ls /dev/ubdc; echo listed\n", args=["ubd1=" + data, "ubd2=" + data])
     assert re.search(r'ubdc: ".*data\.img" is already in use as ubdb', r.stdout + r.stderr)
     assert "No such file or directory" in r.stdout
 
 
 def test_ext_filesystem_on_a_partition(tmp_path):
-    import subprocess
-    from guest import image_copy, run_shell
     root = image_copy(tmp_path)
     disk = str(tmp_path / "parts.img")
     with open(disk, "wb") as f:
         f.truncate(64 << 20)
     subprocess.run(["sfdisk", "-q", disk], input="label: dos\n,32M,L\n,,L\n", text=True,
                    check=True)
-    r = run_shell(root, "mke2fs -q /dev/ubdb2 && mount -t ext2 /dev/ubdb2 /mnt && "
+    r = shell(root, "mke2fs -q /dev/ubdb2 && mount -t ext2 /dev/ubdb2 /mnt && "
                         "echo on-part2 > /mnt/f && umount /mnt && echo made\n"
                         "mount -t ext2 /dev/ubdb2 /mnt && cat /mnt/f\n",
                   args=["ubd1=" + disk])
@@ -333,48 +345,71 @@ def test_ext_filesystem_on_a_partition(tmp_path):
     assert fsck.returncode == 0, fsck.stdout
 
 
+def read_until(p, marker, timeout=30):
+    """Console lines of p up to the one starting with marker; the kernel is
+    killed if that takes longer than timeout seconds."""
+    timer = threading.Timer(timeout, p.kill)
+    timer.start()
+    lines = []
+    try:
+        for line in p.stdout:
+            lines.append(line)
+            if line.startswith(marker):
+                return "".join(lines)
+    finally:
+        timer.cancel()
+    pytest.fail("no %r on the console:\n%s" % (marker, "".join(lines)[-2000:]))
+
+
 def test_numeric_names_and_flags_s_and_c(tmp_path):
     """/dev/ubdN names the same disk as /dev/ubdX; with `s` a write is on
     the host file when the syscall returns; with `c` no host lock is taken,
     so a second instance may open the image, which it cannot without."""
-    import subprocess
     import time
-    from guest import LINUX, image_copy, run_shell
     img = image_copy(tmp_path)
     data = str(tmp_path / "sync.img")
-    with open(data, "wb") as f:
-        f.truncate(MiB)
-    p = subprocess.Popen([LINUX, "ubd0=" + img, "ubd1s=" + data, "init=/bin/sh"],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True)
+    lazy = str(tmp_path / "lazy.img")
+    for path in (data, lazy):
+        with open(path, "wb") as f:
+            f.truncate(MiB)
+    p = subprocess.Popen([LINUX, "ubd0=" + img, "ubd1s=" + data, "ubd2=" + lazy,
+                          "init=/bin/sh", UML_DIR],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True, bufsize=1)
     try:
+        # The marker is computed, so the echoed command line never matches.
         p.stdin.write("ls -l /dev/ubd1 /dev/ubdb\n"
-                      "echo sync-write | dd of=/dev/ubd1 bs=512 seek=3 conv=sync 2>/dev/null;"
-                      " echo written\n")
+                      "echo sync-write | dd of=/dev/ubd1 bs=512 seek=3 conv=sync 2>/dev/null\n"
+                      "echo lazy-write | dd of=/dev/ubd2 bs=512 seek=3 conv=sync 2>/dev/null\n"
+                      "echo written-$((40+2))\n")
         p.stdin.flush()
-        deadline = time.time() + 20
-        while time.time() < deadline and not sectors_of(data, 3, 1).startswith(b"sync-write"):
-            time.sleep(0.2)
-        assert sectors_of(data, 3, 1).startswith(b"sync-write")
+        out = read_until(p, "written-42")
+        # No waiting: dd has returned, so the `s` unit's write is on the host.
+        assert sectors_of(data, 3, 1).startswith(b"sync-write\n\0")
+        # The other unit's write is in the write-back cache, which reaches
+        # the host only on sync, eviction (32 MiB) and halt: not yet.
+        assert sectors_of(lazy, 3, 1) == b"\0" * 512
         # A second instance on the same image: refused (locked) ...
         img2 = image_copy(tmp_path, name="second.img")
-        r = run_shell(img2, "echo up\n", args=["ubd1=" + data])
+        r = shell(img2, "echo up\n", args=["ubd1=" + data])
         assert "locked" in r.stdout + r.stderr or "errno = 11" in r.stdout + r.stderr
     finally:
         p.stdin.write("poweroff -f\n")
-        out, _ = p.communicate(timeout=30)
+        rest, _ = p.communicate(timeout=30)
+    out += rest
     assert "98,  16" in out and out.count("98,  16") >= 2
+    assert sectors_of(lazy, 3, 1).startswith(b"lazy-write\n\0")
     # ... while with `c` neither instance locks it.
     shared = str(tmp_path / "shared.img")
     with open(shared, "wb") as f:
         f.truncate(MiB)
-    p = subprocess.Popen([LINUX, "ubd0=" + img, "ubd1c=" + shared, "init=/bin/sh"],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True)
+    p = subprocess.Popen([LINUX, "ubd0=" + img, "ubd1c=" + shared, "init=/bin/sh", UML_DIR],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True)
     try:
         time.sleep(1)
         img2 = image_copy(tmp_path, name="third.img")
-        r = run_shell(img2, "ls /dev/ubdb && echo second-has-it\n", args=["ubd1c=" + shared])
+        r = shell(img2, "ls /dev/ubdb && echo second-has-it\n", args=["ubd1c=" + shared])
         assert "second-has-it" in r.stdout
     finally:
         p.stdin.write("poweroff -f\n")
@@ -382,15 +417,184 @@ def test_numeric_names_and_flags_s_and_c(tmp_path):
 
 
 def test_proc_partitions_lists_disks_and_partitions(tmp_path):
-    import subprocess
-    from guest import image_copy, run_shell
     root = image_copy(tmp_path)
     disk = str(tmp_path / "parts.img")
     with open(disk, "wb") as f:
         f.truncate(64 << 20)
     subprocess.run(["sfdisk", "-q", disk], input="label: dos\n,32M,L\n,,L\n", text=True,
                    check=True)
-    r = run_shell(root, "cat /proc/partitions\n", args=["ubd1=" + disk])
+    r = shell(root, "cat /proc/partitions\n", args=["ubd1=" + disk])
     assert re.search(r"\n\s+98\s+16\s+65536 ubdb\r?\n", r.stdout), r.stdout[-1500:]
     assert re.search(r"\n\s+98\s+17\s+32768 ubdb1\r?\n", r.stdout)
     assert re.search(r"\n\s+98\s+18\s+31744 ubdb2\r?\n", r.stdout)
+
+
+def probes(share, lines):
+    """Write a guest script of (label, command) probes into the share: each
+    prints `@label <output>` (stdout and stderr). Run from the share, the
+    console does not echo it. Returns the shell line that runs it."""
+    (share / "probes.sh").write_text(
+        "".join('echo "@%s $(%s 2>&1)"\n' % (label, cmd) for label, cmd in lines))
+    return trimctl.MOUNT + "sh /mnt/host/probes.sh\n"
+
+
+def probe_results(out):
+    return dict(re.findall(r"^@(\S+) ?(.*?)\r?$", out, re.M))
+
+
+def nonzero(dev, first, count):
+    """Guest command: how many bytes of the sectors are not zero."""
+    return "dd if=%s bs=512 skip=%d count=%d 2>/dev/null | tr -d '\\000' | wc -c" % (
+        dev, first, count)
+
+
+def test_discard_and_zeroout(tmp_path):
+    """BLKDISCARD punches a hole in the host file, BLKZEROOUT zeroes the
+    range; both on disks and partitions (offsets relative to the partition),
+    keeping the block cache coherent; bad ranges, `t`, `r` and read-only
+    descriptors fail as on Linux."""
+    img = image_copy(tmp_path)
+    share = tmp_path / "share"
+    share.mkdir()
+    hostfs = trimctl.build(share)
+    data = str(tmp_path / "data.img")
+    pattern_file(data, 8 * MiB)
+    part = str(tmp_path / "part.img")
+    pattern_file(part, 16 * MiB)
+    sfdisk(part, "label: dos\n,4M,83\n,4M,83\n")  # sectors 2048.. and 10240..
+    notrim = str(tmp_path / "notrim.img")
+    pattern_file(notrim, MiB)
+    ro = str(tmp_path / "ro.img")
+    pattern_file(ro, MiB)
+    blocks_before = os.stat(data).st_blocks
+    T = "/mnt/host/trimctl "
+    run = probes(share, [
+        ("disc", "blkdiscard -o 1048576 -l 1048576 /dev/ubdb && echo ok"),
+        ("zero", T + "/dev/ubdb w zeroout 4194304 65536"),
+        ("discread", nonzero("/dev/ubdb", 2048, 2048)),
+        ("zeroread", nonzero("/dev/ubdb", 8192, 128)),
+        # Dirty cached blocks: sectors 64-79 cut by a discard of 68-75,
+        # 96-103 wholly discarded (and never written back afterwards).
+        ("dirty", "head -c 8192 /dev/zero | tr '\\000' A | dd of=/dev/ubdb bs=512 seek=64"
+                  " 2>/dev/null; head -c 4096 /dev/zero | tr '\\000' B |"
+                  " dd of=/dev/ubdb bs=512 seek=96 2>/dev/null; echo done"),
+        ("cut", "blkdiscard -o 34816 -l 4096 /dev/ubdb && " + nonzero("/dev/ubdb", 64, 16)),
+        ("whole", "blkdiscard -o 49152 -l 4096 /dev/ubdb && " + nonzero("/dev/ubdb", 96, 8)),
+        ("unaligned", T + "/dev/ubdb w discard 100 512"),
+        ("oddlen", T + "/dev/ubdb w zeroout 0 1000"),
+        ("empty", T + "/dev/ubdb w zeroout 0 0"),
+        ("past", T + "/dev/ubdb w discard 8388096 1024"),
+        ("huge", T + "/dev/ubdb w discard 512 0xfffffffffffffe00"),
+        ("secure", "blkdiscard -s /dev/ubdb"),
+        ("rdonly", T + "/dev/ubdb r discard 0 512"),
+        ("rdzero", T + "/dev/ubdb r zeroout 0 512"),
+        ("rdsec", T + "/dev/ubdb r secdiscard 0 512"),
+        # Partitions: ranges are relative to the partition and end with it.
+        ("p1", "blkdiscard -o 0 -l 4096 /dev/ubdc1 && echo ok"),
+        ("p1past", "blkdiscard -o 0 -l 4194816 /dev/ubdc1"),
+        ("p2last", T + "/dev/ubdc2 w zeroout 4193792 512"),
+        ("p2past", T + "/dev/ubdc2 w zeroout 4193792 1024"),
+        # `t`: no discard, but write-zeroes falls back to writing zeros.
+        ("tdisc", "blkdiscard /dev/ubdd"),
+        ("tzero", T + "/dev/ubdd w zeroout 4096 4096"),
+        # `r`: not even opened for writing.
+        ("rodisc", "blkdiscard /dev/ubde"),
+        ("ronly", T + "/dev/ubde r discard 0 512"),
+        ("alive", "echo yes"),
+    ])
+    r = shell(img, run, args=["ubd1=" + data, "ubd2=" + part, "ubd3t=" + notrim,
+                              "ubd4r=" + ro, hostfs])
+    res = probe_results(r.stdout)
+    assert res.get("disc") == "ok", r.stdout[-3000:]
+    assert res["zero"] == "zeroout: ok"
+    assert res["discread"] == "0" and res["zeroread"] == "0"
+    assert res["dirty"] == "done"
+    assert res["cut"] == "4096" and res["whole"] == "0"
+    for key, op in (("unaligned", "discard"), ("oddlen", "zeroout"), ("empty", "zeroout"),
+                    ("past", "discard"), ("huge", "discard"), ("p2past", "zeroout")):
+        assert res[key] == op + ": Invalid argument", key
+    assert res["secure"] == "blkdiscard: /dev/ubdb: BLKSECDISCARD failed: Operation not supported"
+    assert res["rdonly"] == "discard: Bad file descriptor"
+    assert res["rdzero"] == "zeroout: Bad file descriptor"
+    assert res["rdsec"] == "secdiscard: Bad file descriptor"
+    assert res["p1"] == "ok"
+    assert res["p1past"] == "blkdiscard: /dev/ubdc1: BLKDISCARD failed: Invalid argument"
+    assert res["p2last"] == "zeroout: ok"
+    assert res["tdisc"] == "blkdiscard: /dev/ubdd: BLKDISCARD failed: Operation not supported"
+    assert res["tzero"] == "zeroout: ok"
+    assert "Read-only file system" in res["rodisc"]
+    assert res["ronly"] == "discard: Bad file descriptor"
+    assert res["alive"] == "yes" and r.returncode == 0
+    # The plain image: holes read as zeros and free their blocks.
+    assert sectors_of(data, 2048, 2048) == b"\0" * MiB
+    assert sectors_of(data, 2047, 1).startswith(b"sector0002047")
+    assert sectors_of(data, 4096, 1).startswith(b"sector0004096")
+    assert os.stat(data).st_blocks <= blocks_before - 2048
+    assert sectors_of(data, 8192, 128) == b"\0" * 65536
+    assert sectors_of(data, 8320, 1).startswith(b"sector0008320")
+    # Around the dirty blocks: the discarded part stays zero after the
+    # write-back at halt, the rest is what the guest wrote.
+    assert sectors_of(data, 64, 4) == b"A" * 2048
+    assert sectors_of(data, 68, 8) == b"\0" * 4096
+    assert sectors_of(data, 76, 4) == b"A" * 2048
+    assert sectors_of(data, 96, 8) == b"\0" * 4096
+    assert sectors_of(data, 104, 1).startswith(b"sector0000104")
+    # The partitioned image: p1 starts at sector 2048, p2 ends at 18431.
+    assert sectors_of(part, 2048, 8) == b"\0" * 4096
+    assert sectors_of(part, 2047, 1).startswith(b"sector0002047")
+    assert sectors_of(part, 2056, 1).startswith(b"sector0002056")
+    assert sectors_of(part, 18431, 1) == b"\0" * 512
+    assert sectors_of(part, 18430, 1).startswith(b"sector0018430")
+    assert sectors_of(part, 18432, 1).startswith(b"sector0018432")
+    # `t`: zeroed by writing; `r`: untouched.
+    assert sectors_of(notrim, 8, 8) == b"\0" * 4096
+    assert sectors_of(notrim, 0, 1).startswith(b"sector0000000")
+    assert sectors_of(notrim, 16, 1).startswith(b"sector0000016")
+    assert sectors_of(ro, 0, 1).startswith(b"sector0000000")
+
+
+def test_flags_r_and_d(tmp_path):
+    """`r`: an ext filesystem mounts read-only and refuses changes with
+    EROFS. `d`: a COW file is a plain disk, header and all."""
+    img = image_copy(tmp_path)
+    ext = str(tmp_path / "ext.img")
+    with open(ext, "wb") as f:
+        f.truncate(8 * MiB)
+    subprocess.run(["mke2fs", "-q", "-F", ext], check=True)
+    (tmp_path / "f").write_text("on-the-host\n")
+    subprocess.run(["debugfs", "-w", "-R", "write %s f" % (tmp_path / "f"), ext],
+                   check=True, capture_output=True)
+    ext_before = open(ext, "rb").read()
+    backing = str(tmp_path / "backing.img")
+    pattern_file(backing, MiB)
+    cow = str(tmp_path / "raw.cow")
+    mkcow = os.path.join(os.path.dirname(LINUX), "tools", "uml_mkcow")
+    subprocess.run([mkcow, cow, backing], check=True)
+    cow_size = os.path.getsize(cow)
+    r = shell(img,
+              "mount /dev/ubdb /mnt; echo mount-rc=$?\n"
+              "grep ubdb /proc/mounts\n"
+              "cat /mnt/f\n"
+              "touch /mnt/new; echo touch-rc=$?\n"
+              "echo more >> /mnt/f; echo append-rc=$?\n"
+              "umount /mnt; echo umount-rc=$?\n"
+              "echo dsize=$(blockdev --getsize64 /dev/ubdc)\n"
+              "echo magic=$(dd if=/dev/ubdc bs=4 count=1 2>/dev/null)\n"
+              "echo raw-write | dd of=/dev/ubdc bs=512 seek=30 conv=sync,fsync 2>/dev/null\n",
+              args=["ubd1r=" + ext, "ubd2d=" + cow])
+    out = r.stdout.replace("\r", "")
+    assert "mount-rc=0" in out, out[-3000:]
+    assert re.search(r"^/dev/ubdb /mnt ext\d ro[,\s]", out, re.M), out[-3000:]
+    assert "on-the-host" in out
+    assert "touch: /mnt/new: Read-only file system" in out and "touch-rc=1" in out
+    assert "append-rc=1" in out and "umount-rc=0" in out
+    assert open(ext, "rb").read() == ext_before
+    # ubdc is the COW file itself: its magic, its size, writes at raw offsets.
+    assert "dsize=%d" % cow_size in out
+    assert "magic=OOOM" in out
+    assert 'COW file for' not in out + r.stderr
+    assert os.path.getsize(cow) == cow_size
+    with open(cow, "rb") as f:
+        assert f.read(4) == b"OOOM"
+        f.seek(30 * 512)
+        assert f.read(10) == b"raw-write\n"
