@@ -25,6 +25,43 @@ struct proc_ref {
 	int fd;
 };
 
+/* Files registered by other subsystems: global entries numbered after the
+ * fixed table, all in the /proc root. */
+#define PROC_EXTRA_MAX 8
+static const struct procfs_file *extra_files[PROC_EXTRA_MAX];
+static struct proc_entry extra_entries[PROC_EXTRA_MAX];
+static int extra_count;
+
+static int global_count(void)
+{
+	return proc_global_count + extra_count;
+}
+
+static const struct proc_entry *global_entry(int index)
+{
+	if (index < proc_global_count)
+		return &proc_global[index];
+	return &extra_entries[index - proc_global_count];
+}
+
+int procfs_register_file(const struct procfs_file *file)
+{
+	if (!file->write || !*file->name || strchr(file->name, '/'))
+		return -EINVAL;
+	for (int i = 1; i < global_count(); i++) {
+		if (global_entry(i)->parent == 0 && !strcmp(global_entry(i)->name, file->name))
+			return -EEXIST;
+	}
+	if (extra_count == PROC_EXTRA_MAX)
+		return -ENOSPC;
+	extra_files[extra_count] = file;
+	extra_entries[extra_count] = (struct proc_entry){
+		.name = file->name, .mode = S_IFREG | (file->mode & 07777),
+	};
+	extra_count++;
+	return 0;
+}
+
 static uint64_t global_ino(int index)
 {
 	return (uint64_t)index + 1;
@@ -88,7 +125,7 @@ static const struct proc_entry *pid_entry(int kind)
 static mode_t ref_mode(const struct proc_ref *r)
 {
 	if (r->index >= 0)
-		return proc_global[r->index].mode;
+		return global_entry(r->index)->mode;
 	switch (r->kind) {
 	case PK_DIR:
 		return S_IFDIR | 0555;
@@ -147,8 +184,8 @@ static int parse_number(const char *name)
 static int lookup_global(struct inode *dir, int index, const char *name,
 			 struct inode **res)
 {
-	for (int i = 1; i < proc_global_count; i++) {
-		if (proc_global[i].parent == index && !strcmp(proc_global[i].name, name)) {
+	for (int i = 1; i < global_count(); i++) {
+		if (global_entry(i)->parent == index && !strcmp(global_entry(i)->name, name)) {
 			*res = proc_inode(dir->sb, global_ino(i), NULL);
 			return *res ? 0 : -ENOMEM;
 		}
@@ -333,12 +370,12 @@ static uint64_t fd_ino(int fd, void *arg)
 static int iterate_global(struct inode *dir, int index, uint64_t *pos,
 			  filldir_t fill, void *ctx)
 {
-	int parent = proc_global[index].parent;
+	int parent = global_entry(index)->parent;
 
 	if (emit_dots(dir, global_ino(index ? parent : 0), pos, fill, ctx))
 		return 0;
-	for (int i = 1; i < proc_global_count && *pos < POS_DYNAMIC; i++) {
-		const struct proc_entry *e = &proc_global[i];
+	for (int i = 1; i < global_count() && *pos < POS_DYNAMIC; i++) {
+		const struct proc_entry *e = global_entry(i);
 
 		if (e->parent != index || (uint64_t)i + 2 < *pos)
 			continue;
@@ -424,7 +461,7 @@ static const struct proc_entry *link_entry(struct inode *ino, struct proc_target
 	memset(pt, 0, sizeof(*pt));
 	*err = 0;
 	if (r.index >= 0)
-		return &proc_global[r.index];
+		return global_entry(r.index);
 	*err = resolve(&r, pt);
 	if (*err)
 		return NULL;
@@ -506,7 +543,7 @@ static int proc_file_open(struct inode *ino, struct file *f)
 		return -ENOMEM;
 	pf->ref = decode(ino->ino);
 	if (pf->ref.index >= 0) {
-		pf->e = &proc_global[pf->ref.index];
+		pf->e = global_entry(pf->ref.index);
 	} else {
 		err = resolve(&pf->ref, &pt);
 		if (!err)
@@ -535,6 +572,10 @@ static ssize_t proc_file_read(struct file *f, void *buf, size_t len, uint64_t *p
 {
 	struct proc_file *pf = f->priv;
 
+	/* No show method (a registered file): EIO, as Linux proc files without
+	 * a read method. */
+	if (pf->e && !pf->e->show)
+		return -EIO;
 	if (*pos >= pf->text.len)
 		return 0;
 	if (len > pf->text.len - *pos)
@@ -550,11 +591,14 @@ static ssize_t proc_file_write(struct file *f, const void *buf, size_t len, uint
 	struct proc_target pt = { 0 };
 	ssize_t n;
 
-	if (!pf->e || !pf->e->write)
+	if (pf->ref.index >= proc_global_count)
+		n = extra_files[pf->ref.index - proc_global_count]->write(buf, len);
+	else if (!pf->e || !pf->e->write)
 		return -EINVAL;
-	if (pf->ref.index < 0 && resolve(&pf->ref, &pt))
+	else if (pf->ref.index < 0 && resolve(&pf->ref, &pt))
 		return -ESRCH;
-	n = pf->e->write(&pt, buf, len);
+	else
+		n = pf->e->write(&pt, buf, len);
 	if (n > 0)
 		*pos += n;
 	return n;

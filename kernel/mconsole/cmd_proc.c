@@ -2,6 +2,7 @@
  * (uml-compat.md §3.5). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,87 +34,216 @@ int mc_with_init_ctx(int (*fn)(const struct nameidata_ctx *ctx, void *arg), void
 	return ret;
 }
 
+/* The kernel's own procfs instance, mounted nowhere: proc works before
+ * (and whether or not) the guest mounts /proc, and a name is looked up
+ * inside it only, never through the guest's tree. */
+static struct super_block *internal_proc(void)
+{
+	static struct super_block *sb;
+	const struct fs_type *type;
+
+	if (!sb) {
+		type = find_filesystem("proc");
+		if (!type || type->mount(type, 0, "proc", 0, NULL, &sb))
+			sb = NULL;
+	}
+	return sb;
+}
+
+/* Look name up from the procfs root with the filesystem's own lookup.
+ * Relative symlinks (self, mounts) are followed inside procfs; "..",
+ * absolute symlinks and fd/N links to other files would leave it and
+ * are refused with -EXDEV. */
+static int proc_walk(struct super_block *sb, const char *name, struct inode **res)
+{
+	static char bufs[2][2 * PATH_MAX];
+	char target[PATH_MAX], comp[NAME_MAX + 1];
+	struct inode *dir = iget(sb->root), *ino;
+	const char *p = name;
+	int links = 0, which = 0, err = 0;
+
+	for (;;) {
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		len = strcspn(p, "/");
+		if (len > NAME_MAX) {
+			err = -ENAMETOOLONG;
+			break;
+		}
+		memcpy(comp, p, len);
+		comp[len] = 0;
+		p += len;
+		if (!strcmp(comp, "."))
+			continue;
+		if (!strcmp(comp, "..")) {
+			err = -EXDEV;
+			break;
+		}
+		if (!S_ISDIR(dir->mode)) {
+			err = -ENOTDIR;
+			break;
+		}
+		err = dir->op->lookup(dir, comp, &ino);
+		if (err)
+			break;
+		if (!S_ISLNK(ino->mode)) {
+			iput(dir);
+			dir = ino;
+			continue;
+		}
+		/* A symlink: go on with its text, then the rest of the name. */
+		err = ++links > 40 ? -ELOOP : ino->op->readlink(ino, target, sizeof(target) - 1);
+		iput(ino);
+		if (err < 0)
+			break;
+		target[err] = 0;
+		err = 0;
+		if (target[0] == '/') {
+			err = -EXDEV;
+			break;
+		}
+		which ^= 1;
+		if ((size_t)snprintf(bufs[which], sizeof(bufs[which]), "%s/%s", target, p) >=
+		    sizeof(bufs[which])) {
+			err = -ENAMETOOLONG;
+			break;
+		}
+		p = bufs[which];
+	}
+	if (err) {
+		iput(dir);
+		return err;
+	}
+	*res = dir;
+	return 0;
+}
+
+/* Open an inode of the internal instance for reading (no path: the file
+ * is reached through no mount). */
+static int proc_open_inode(struct inode *ino, struct file **res)
+{
+	const struct file_ops *fop;
+	struct file *f;
+	int err;
+
+	fop = vfs_file_ops_for(ino, &err);
+	if (!fop)
+		return err;
+	f = file_alloc(ino, fop, O_RDONLY);
+	if (!f)
+		return -ENOMEM;
+	if (fop->open) {
+		err = fop->open(ino, f);
+		if (err) {
+			f->op = NULL;	/* no release for a failed open */
+			file_put(f);
+			return err;
+		}
+	}
+	*res = f;
+	return 0;
+}
+
 struct proc_read {
-	const char *name;
 	char *buf;
 	size_t len;
 	bool cut;
 };
 
-static int read_proc_file(const struct nameidata_ctx *ctx, void *arg)
+/* The whole file, up to PROC_READ_MAX bytes. */
+static int read_all(struct file *f, struct proc_read *pr)
 {
-	struct proc_read *pr = arg;
-	char path[600];
-	struct file *f;
 	size_t cap = 4096;
-	int ret;
 
-	snprintf(path, sizeof(path), "/proc/%s", pr->name);
-	ret = vfs_open(ctx, path, O_RDONLY, 0, &f);
-	if (ret)
-		return ret;
 	pr->buf = malloc(cap);
+	if (!pr->buf)
+		return -ENOMEM;
 	for (;;) {
 		ssize_t n;
-		if (!pr->buf) {
-			ret = -ENOMEM;
-			break;
-		}
+
 		if (pr->len + 1 >= cap) {
 			char *b;
+
 			if (cap >= PROC_READ_MAX) {
 				pr->cut = true;
 				break;
 			}
 			b = realloc(pr->buf, cap * 2);
-			if (!b) {
-				ret = -ENOMEM;
-				break;
-			}
+			if (!b)
+				return -ENOMEM;
 			pr->buf = b;
 			cap *= 2;
 		}
 		n = file_read(f, pr->buf + pr->len, cap - 1 - pr->len);
-		if (n < 0) {
-			ret = (int)n;
-			break;
-		}
+		if (n < 0)
+			return (int)n;
 		if (n == 0)
 			break;
 		pr->len += n;
 	}
-	if (pr->buf)
-		pr->buf[pr->len] = 0;
-	file_put(f);
+	pr->buf[pr->len] = 0;
+	return 0;
+}
+
+/* Read name with /proc/self meaning init (or nothing before init runs). */
+static int read_proc_file(struct super_block *sb, const char *name, struct proc_read *pr,
+			  bool *opened)
+{
+	struct process *init = process_by_pid(1);
+	struct task *saved = current;
+	struct inode *ino;
+	struct file *f = NULL;
+	int ret;
+
+	current = init && !list_empty(&init->threads) ?
+		  list_entry(init->threads.next, struct task, thread_node) : NULL;
+	ret = proc_walk(sb, name, &ino);
+	if (!ret) {
+		ret = proc_open_inode(ino, &f);
+		iput(ino);
+	}
+	if (!ret) {
+		*opened = true;
+		ret = read_all(f, pr);
+		file_put(f);
+	}
+	current = saved;
 	return ret;
 }
 
 void mc_cmd_proc(struct mc_request *r)
 {
-	struct proc_read pr = { .name = r->args };
+	struct super_block *sb = internal_proc();
+	struct proc_read pr = { 0 };
+	const char *name = r->args;
+	bool opened = false;
 	int ret;
 
-	while (*pr.name == '/')
-		pr.name++;
-	if (!*pr.name) {
+	while (*name == '/')
+		name++;
+	if (!*name) {
 		mc_err(r, "Please specify a file in /proc");
 		return;
 	}
-	ret = mc_with_init_ctx(read_proc_file, &pr);
-	if (ret == -ESRCH && !pr.buf) {
+	if (!sb) {
 		mc_err(r, "Proc not available");
-	} else if (ret == -ENOMEM) {
+		return;
+	}
+	ret = read_proc_file(sb, name, &pr, &opened);
+	/* UML's replies carry no detail; the reason goes to the kernel log. */
+	if (ret == -ENOMEM) {
 		mc_err(r, "Failed to allocate buffer");
-	} else if (ret && !pr.buf) {
-		char msg[700];
-		snprintf(msg, sizeof(msg), "Failed to open file /proc/%s: %s "
-			 "(is proc mounted on /proc?)", pr.name, strerror(-ret));
-		mc_err(r, msg);
+	} else if (ret && !opened) {
+		printk_level(KERN_ERR, "mconsole: open /proc/%s: %s\n", name,
+			     ret == -EXDEV ? "leaves procfs" : strerror(-ret));
+		mc_err(r, "Failed to open file");
 	} else if (ret) {
-		char msg[700];
-		snprintf(msg, sizeof(msg), "Read of file failed: /proc/%s: %s", pr.name,
-			 strerror(-ret));
-		mc_err(r, msg);
+		printk_level(KERN_ERR, "mconsole: read /proc/%s: %s\n", name, strerror(-ret));
+		mc_err(r, "Read of file failed");
 	} else {
 		/* UML's shape: a newline, the content, then an empty last packet. */
 		mc_reply(r, "\n", 0, 1);

@@ -49,7 +49,7 @@ void mc_cmd_help(struct mc_request *r)
 		"    stop - Freeze the machine; only the mconsole answers\n"
 		"    go - Resume a stopped machine\n"
 		"    log <string> - Write a line into the kernel log\n"
-		"    proc <file> - Read a file of the guest's /proc\n"
+		"    proc <file> - Read a file of the kernel's procfs\n"
 		"    stack <pid> - Show registers and stack of a guest task\n";
 
 	mc_ok(r, text);

@@ -76,6 +76,9 @@ void umid_remove(void);
 /* Async-signal-safe variant for crash handlers. */
 void umid_remove_crash(void);
 
+/* Add /proc/mconsole (only with a notify socket). */
+void mc_register_proc_file(void);
+
 /* Run fn with the kernel's view of guest files: init's root and cwd,
  * root credentials, current = init's thread (for /proc/self). */
 struct nameidata_ctx;

@@ -281,6 +281,8 @@ int mconsole_init(const struct boot_config *cfg)
 		signal(crash_signals[i], crash_handler);
 	if (cfg->mconsole_notify)
 		setup_notify(cfg->mconsole_notify);
+	if (notify_set)
+		mc_register_proc_file();
 	sock_fd = open_socket();
 	if (sock_fd < 0)
 		return 0;

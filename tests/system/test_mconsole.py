@@ -28,16 +28,20 @@ def wait_for(cond, timeout=10.0, what="condition"):
 
 
 class Guest:
-    """A kernel booted in the background: init=/bin/sh reading a pipe,
-    console output collected in a file."""
+    """A kernel booted in the background: init=/bin/sh reading a pipe
+    (init=None: the image's own init), console output collected in a
+    file."""
 
-    def __init__(self, tmp_path, umid="mc", args=(), uml_dir=None, env=None, wait=True):
+    def __init__(self, tmp_path, umid="mc", args=(), uml_dir=None, env=None, wait=True,
+                 init="/bin/sh"):
         self.tmp = tmp_path
         self.uml_dir = str(uml_dir or tmp_path / "uml")
         self.umid = umid
         self.img = image_copy(tmp_path)
         self.log = open(tmp_path / ("console-%s.txt" % (umid or "random")), "w+")
-        cmd = [LINUX, "ubd0=" + self.img, "init=/bin/sh", *args]
+        cmd = [LINUX, "ubd0=" + self.img, *args]
+        if init:
+            cmd.append("init=" + init)
         if uml_dir is not False:
             cmd.append("uml_dir=" + self.uml_dir)
         if umid:
@@ -47,9 +51,10 @@ class Guest:
         if wait:
             self.ready()
 
-    def ready(self):
+    def ready(self, mount=True):
         wait_for(lambda: os.path.exists(self.sock), what="mconsole socket " + self.sock)
-        self.run("mount -t proc proc /proc; mount -t tmpfs tmpfs /tmp")
+        if mount:
+            self.run("mount -t proc proc /proc; mount -t tmpfs tmpfs /tmp")
 
     @property
     def dir(self):
@@ -262,8 +267,7 @@ def test_query_commands(tmp_path, guests, client):
     assert rc == 0 and out.startswith("OK \nMemTotal:") and "Committed_AS" in out
     rc, out = g.mc(client, "proc", "/cmdline")
     assert rc == 0 and "umid" not in out and "init=/bin/sh" in out
-    rc, out = g.mc(client, "proc", "nosuchfile")
-    assert rc == 1 and "Failed to open file" in out
+    assert g.mc(client, "proc", "nosuchfile") == (1, "ERR Failed to open file\n")
     rc, out = g.mc(client, "stack", "1")
     assert rc == 0 and "RIP:" in out and "Stack:" in out
     assert g.mc(client, "stack", "4242")[1] == "ERR Couldn't find that pid\n"
@@ -288,6 +292,8 @@ def test_log_and_sysrq(tmp_path, guests, client):
     assert "hello from the host" in g.run("dmesg | tail -5")
     rc, out = g.mc(client, "sysrq", "m")
     assert rc == 0 and "sysrq: Show Memory" in out and "kB committed" in out
+    # The output went through the kernel log: the guest's dmesg has it.
+    assert re.search(r"sysrq: Show Memory.*kB committed", g.run("dmesg | tail -20"), re.S)
     rc, out = g.mc(client, "sysrq", "t")
     assert rc == 0 and re.search(r"task:sh\s+state:\S pid:1 ", out), out
     rc, out = g.mc(client, "sysrq", "h")
@@ -352,7 +358,10 @@ def test_config_mem_changes_meminfo(tmp_path, guests, client):
     assert g.mc(client, "config", "mem") == (0, "OK %d\n" % (64 << 20))
     assert g.mc(client, "config", "mem=128M") == (0, "OK \n")
     assert re.search(r"MemTotal:\s+131072 kB", g.run("grep MemTotal /proc/meminfo"))
-    assert g.mc(client, "config", "mem=-32M")[0] == 0
+    # A relative increase, seen by the guest.
+    assert g.mc(client, "config", "mem=+16M") == (0, "OK \n")
+    assert re.search(r"MemTotal:\s+147456 kB", g.run("grep MemTotal /proc/meminfo"))
+    assert g.mc(client, "config", "mem=-48M")[0] == 0
     assert re.search(r"MemTotal:\s+98304 kB", g.mc(client, "proc", "meminfo")[1])
     rc, out = g.mc(client, "config", "mem=1M")
     assert rc == 1 and "minimum" in out
@@ -619,3 +628,72 @@ def test_notify_socket(tmp_path, guests):
     assert (magic, version, typ) == (MAGIC, 2, 0)
     assert len(d) == 16 + ln
     assert d[16:] == g.sock.encode() + b"\0"
+
+
+def notify_socket(tmp_path):
+    n = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    path = str(tmp_path / "notify")
+    n.bind(path)
+    n.settimeout(10)
+    return n, path
+
+
+def test_user_notify_through_proc_mconsole(tmp_path, guests):
+    n, path = notify_socket(tmp_path)
+    g = guests(tmp_path, args=["mconsole=notify:" + path])
+    assert struct.unpack("<IIII", n.recv(2000)[:16])[2] == 0
+    g.run("echo -n hello > /proc/mconsole")
+    assert n.recv(2000) == struct.pack("<IIII", MAGIC, 2, 3, 5) + b"hello"
+    # One datagram per write; bytes past 512 are cut off, as in UML.
+    out = g.run("dd if=/dev/zero of=/proc/mconsole bs=700 count=1 2>&1")
+    assert "1+0 records out" in out, out
+    d = n.recv(2000)
+    assert d[:16] == struct.pack("<IIII", MAGIC, 2, 3, 512) and d[16:] == b"\0" * 512
+    # Write-only, and reading it is EIO.
+    assert g.run("ls -l /proc/mconsole").startswith("--w------- ")
+    assert "Input/output error" in g.run("cat /proc/mconsole 2>&1")
+    assert "mconsole" in g.run("ls /proc").split()
+    n.settimeout(0.3)
+    with pytest.raises(socket.timeout):
+        n.recv(2000)
+
+
+def test_proc_mconsole_absent_without_notify(tmp_path, guests):
+    g = guests(tmp_path)
+    assert "No such file or directory" in g.run("cat /proc/mconsole 2>&1")
+    assert "mconsole" not in g.run("ls /proc").split()
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_proc_reads_kernel_procfs_before_guest_mounts_it(tmp_path, guests, client):
+    g = guests(tmp_path, wait=False)
+    g.ready(mount=False)
+    assert g.run("ls /proc | wc -l").strip() == "0"
+    rc, out = g.mc(client, "proc", "uptime")
+    assert rc == 0 and re.fullmatch(r"OK \n\d+\.\d\d \d+\.\d\d\n\n", out), out
+    rc, out = g.mc(client, "proc", "self/status")
+    assert rc == 0 and "\nPid:\t1\n" in out
+    assert g.mc(client, "proc", "sys/kernel/ostype") == (0, "OK \nLinux\n\n")
+    # Nothing outside procfs: "..", and fd links to other files.
+    for name in ("../etc/passwd", "/../etc/passwd", "sys/../../etc/passwd", "self/fd/0",
+                 "self/cwd/etc/passwd", "self/root/etc/passwd"):
+        assert g.mc(client, "proc", name) == (1, "ERR Failed to open file\n"), name
+    assert g.mc(client, "proc", "sys") == (1, "ERR Read of file failed\n")
+    # The guest still has no /proc, and keeps running.
+    assert g.run("ls /proc | wc -l").strip() == "0"
+    assert "alive" in g.run("echo alive")
+
+
+def test_cad_reboots_with_the_images_inittab(tmp_path, guests):
+    """busybox init turns C-A-D off and runs ::ctrlaltdel:/sbin/reboot on
+    SIGINT: the machine goes down and boots again."""
+    g = guests(tmp_path, umid="cad", init=None, wait=False)
+    g.ready(mount=False)
+    g.expect("umlinux: system is up")
+    assert g.mc(DEBIAN, "cad") == (0, "OK \n")
+    wait_for(lambda: g.output().count("Linux version") == 2, timeout=20, what="second boot")
+    wait_for(lambda: g.output().count("umlinux: system is up") == 2, what="second init")
+    assert "reboot: Restarting system" in g.output()
+    assert g.mc(OURS, "halt") == (0, "OK \n")
+    assert g.wait() == 0
+    assert not os.path.exists(g.dir)
