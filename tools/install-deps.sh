@@ -2,7 +2,7 @@
 # Install the Debian packages the build and the tests need (idempotent).
 set -e
 pkgs="gcc libc6-dev make pkg-config e2fsprogs libext2fs-dev busybox-static tar coreutils \
-python3-pytest python3-pexpect uml-utilities procps fdisk"
+python3-pytest python3-pexpect uml-utilities procps fdisk xvfb xterm xdotool"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -2,6 +2,7 @@
 null, fd pairs, bad channel specs, xterm without $DISPLAY, and the kernel
 log as dmesg and /dev/kmsg show it."""
 import os
+import shutil
 import re
 import socket
 import subprocess
@@ -225,6 +226,26 @@ def test_bad_channel_is_reported_and_boot_goes_on(tmp_path, spec, needle):
     msg = 'Failed to set up serial line 0 with configuration string "%s" : %s' % (spec, needle)
     out = r.stdout.replace("\r\n", "\n")
     assert out.count(msg) == 2, out       # on the console and in dmesg
+    assert "/dev/ttyS0: No such device" in out
+    assert "booted-2" in out
+    assert r.returncode == 0
+
+
+@pytest.mark.skipif(not shutil.which("xterm"), reason="xterm not installed")
+def test_xterm_that_cannot_open_its_display_is_an_error(tmp_path):
+    """The emulator dies at once (no X server there): the line is not
+    configured, and the message says why."""
+    display = ":%d" % next(n for n in range(4711, 4811)
+                           if not os.path.exists("/tmp/.X11-unix/X%d" % n))
+    env = dict(os.environ, DISPLAY=display)
+    script = PROLOGUE.decode() + "echo x > /dev/ttyS0\necho booted-$((1+1))\npoweroff -f\n"
+    r = subprocess.run([LINUX, "ubd0=" + image_copy(tmp_path), "init=/bin/sh", "ssl0=xterm",
+                        "uml_dir=%s/" % tmp_path],
+                       input=script, capture_output=True, text=True, timeout=60, env=env)
+    out = r.stdout.replace("\r\n", "\n")
+    assert ('Failed to set up serial line 0 with configuration string "xterm" : '
+            "xterm_open: xterm exited before opening the line (can it open display '%s'?)"
+            % display) in out, out
     assert "/dev/ttyS0: No such device" in out
     assert "booted-2" in out
     assert r.returncode == 0
