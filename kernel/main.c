@@ -62,6 +62,24 @@ static void host_signal(int fd, short revents, void *arg)
 	}
 }
 
+/* A fatal signal (a kernel crash, SIGQUIT or SIGABRT from outside) still
+ * gives the host terminal back before the default action runs. The oops
+ * handler chains here for faults outside a syscall. */
+static void fatal_host_signal(int sig)
+{
+	tty_restore_host();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void setup_fatal_signals(void)
+{
+	static const int fatal[] = { SIGQUIT, SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL };
+
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		signal(fatal[i], fatal_host_signal);
+}
+
 static void setup_host_signals(void)
 {
 	sigset_t set;
@@ -302,6 +320,7 @@ int main(int argc, char **argv)
 
 	configure_block_devices();
 	setup_host_signals();
+	setup_fatal_signals();
 	setup_consoles();
 	printk("Linux version %s (umlinux) #1\n", "6.12.0-umlinux");
 	printk("Kernel command line: %s\n", cfg.cmdline);
