@@ -314,6 +314,22 @@ static void test_exec(void)
 	      status);
 }
 
+static void test_set_tid_address(void)
+{
+	static int tid_word;
+	pid_t pid;
+
+	CHECK(syscall(SYS_set_tid_address, &tid_word) == gettid(),
+	      "set_tid_address returns the caller's tid");
+	CHECK(syscall(SYS_set_tid_address, NULL) == getpid(),
+	      "set_tid_address(NULL) returns the tid too");
+	pid = fork();
+	if (pid == 0)
+		_exit(syscall(SYS_set_tid_address, &tid_word) == getpid() &&
+		      getpid() != getppid() ? 0 : 1);
+	CHECK(check_exited(check_wait(pid), 0), "set_tid_address in a child gives its tid");
+}
+
 int main(int argc, char **argv)
 {
 	ssize_t n;
@@ -331,6 +347,7 @@ int main(int argc, char **argv)
 	test_sessions();
 	test_vfork();
 	test_exec();
+	test_set_tid_address();
 	check_rmtree(dir);
 	return check_done();
 }

@@ -4,7 +4,11 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <poll.h>
+#include <sys/select.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
+#include <time.h>
 
 static volatile sig_atomic_t got_signo, got_count, got_code, in_handler_blocked;
 static volatile pid_t got_pid;
@@ -442,6 +446,198 @@ static void test_children(void)
 	CHECK(check_exited(check_wait(pid), 0), "child handles its own signal");
 }
 
+static long sys_tgkill(pid_t tgid, pid_t tid, int sig)
+{
+	return syscall(SYS_tgkill, tgid, tid, sig);
+}
+
+static long sys_tkill(pid_t tid, int sig)
+{
+	return syscall(SYS_tkill, tid, sig);
+}
+
+static void test_tgkill(void)
+{
+	pid_t me = getpid(), tid = gettid(), pid;
+	int status;
+
+	reset();
+	set_handler(SIGUSR1, info_handler, 0);
+	CHECK(tid == me, "gettid == getpid in a single-threaded process");
+	CHECK(sys_tgkill(me, tid, SIGUSR1) == 0, "tgkill self");
+	CHECK(got_count == 1 && got_signo == SIGUSR1 && got_pid == me &&
+	      got_code == SI_TKILL, "tgkill delivered, si_code SI_TKILL (%d)",
+	      (int)got_code);
+	reset();
+	CHECK(sys_tkill(tid, SIGUSR1) == 0, "tkill self");
+	CHECK(got_count == 1 && got_code == SI_TKILL, "tkill delivered, SI_TKILL");
+	CHECK(sys_tgkill(me, tid, 0) == 0 && sys_tkill(tid, 0) == 0,
+	      "signal 0 probes the thread");
+	signal(SIGUSR1, SIG_DFL);
+
+	EXPECT_ERR(sys_tgkill(me, tid, 65), EINVAL);
+	EXPECT_ERR(sys_tgkill(me, tid, -1), EINVAL);
+	EXPECT_ERR(sys_tgkill(0, tid, SIGUSR1), EINVAL);
+	EXPECT_ERR(sys_tgkill(me, 0, SIGUSR1), EINVAL);
+	EXPECT_ERR(sys_tgkill(-1, -1, SIGUSR1), EINVAL);
+	EXPECT_ERR(sys_tkill(tid, 65), EINVAL);
+	EXPECT_ERR(sys_tkill(0, SIGUSR1), EINVAL);
+	EXPECT_ERR(sys_tkill(-5, SIGUSR1), EINVAL);
+	EXPECT_ERR(sys_tkill(0x3ffffff0, SIGUSR1), ESRCH);
+	EXPECT_ERR(sys_tgkill(me, 0x3ffffff0, SIGUSR1), ESRCH);
+
+	/* a child (one thread): tgkill needs the right thread group */
+	pid = fork();
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	EXPECT_ERR(sys_tgkill(me, pid, SIGTERM), ESRCH);
+	EXPECT_ERR(sys_tgkill(pid, me, SIGTERM), ESRCH);
+	CHECK(sys_tgkill(pid, pid, 0) == 0, "tgkill probe of a child");
+	CHECK(sys_tgkill(pid, pid, SIGTERM) == 0, "tgkill child SIGTERM");
+	status = check_wait(pid);
+	CHECK(check_killed(status, SIGTERM), "tgkill killed the child (status %#x)", status);
+	EXPECT_ERR(sys_tgkill(pid, pid, 0), ESRCH);
+
+	{
+		int ready[2];
+		char c;
+
+		CHECK(pipe(ready) == 0, "pipe");
+		pid = fork();
+		if (pid == 0) {
+			reset();
+			set_handler(SIGUSR2, info_handler, 0);
+			if (write(ready[1], "r", 1) != 1)
+				_exit(2);
+			while (!got_count)
+				pause();
+			_exit(got_code == SI_TKILL && got_pid == getppid() ? 7 : 1);
+		}
+		CHECK(read(ready[0], &c, 1) == 1, "child has its handler");
+		close(ready[0]);
+		close(ready[1]);
+	}
+	CHECK(sys_tkill(pid, SIGUSR2) == 0, "tkill child SIGUSR2");
+	status = check_wait(pid);
+	CHECK(check_exited(status, 7),
+	      "child's handler saw SI_TKILL from its parent (status %#x)", status);
+	EXPECT_ERR(sys_tkill(pid, SIGUSR2), ESRCH);
+}
+
+static long elapsed_ms(const struct timespec *a)
+{
+	struct timespec b;
+
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (b.tv_sec - a->tv_sec) * 1000 + (b.tv_nsec - a->tv_nsec) / 1000000;
+}
+
+/* ppoll and pselect6 swap in a signal mask for the wait, atomically. */
+static void test_ppoll_pselect(void)
+{
+	struct timespec ts, t0;
+	sigset_t usr1, empty, now;
+	struct pollfd pf;
+	fd_set rd;
+	int p[2], r, e;
+	long ms;
+
+	CHECK(pipe(p) == 0, "pipe");
+	pf.fd = p[0];
+	pf.events = POLLIN;
+	sigemptyset(&empty);
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	reset();
+	set_handler(SIGUSR1, info_handler, 0);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
+
+	/* timeouts, nothing pending */
+	ts.tv_sec = 0;
+	ts.tv_nsec = 30 * 1000000;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = ppoll(&pf, 1, &ts, &empty);
+	ms = elapsed_ms(&t0);
+	CHECK(r == 0 && ms >= 25 && ms < 2000, "ppoll times out after 30 ms (%d, %ld ms)",
+	      r, ms);
+	FD_ZERO(&rd);
+	FD_SET(p[0], &rd);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = pselect(p[0] + 1, &rd, NULL, NULL, &ts, &empty);
+	ms = elapsed_ms(&t0);
+	CHECK(r == 0 && ms >= 25 && ms < 2000 && !FD_ISSET(p[0], &rd),
+	      "pselect times out after 30 ms (%d, %ld ms)", r, ms);
+
+	/* a pending blocked signal stays pending when the mask keeps it out */
+	raise(SIGUSR1);
+	r = ppoll(&pf, 1, &ts, &usr1);
+	CHECK(r == 0 && got_count == 0, "ppoll whose mask blocks the signal times out");
+	r = pselect(0, NULL, NULL, NULL, &ts, NULL);
+	CHECK(r == 0 && got_count == 0, "pselect with no mask keeps it blocked");
+
+	/* the mask unblocks it: EINTR at once, handler ran, mask restored */
+	ts.tv_sec = 5;
+	ts.tv_nsec = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	errno = 0;
+	r = ppoll(&pf, 1, &ts, &empty);
+	e = errno;
+	ms = elapsed_ms(&t0);
+	CHECK(r == -1 && e == EINTR && ms < 2000,
+	      "ppoll with a mask unblocking a pending signal -> EINTR (%d, %ld ms)", r, ms);
+	CHECK(got_count == 1 && got_signo == SIGUSR1, "handler ran during ppoll");
+	sigprocmask(SIG_SETMASK, NULL, &now);
+	CHECK(sigismember(&now, SIGUSR1), "ppoll restores the blocked mask");
+
+	reset();
+	raise(SIGUSR1);
+	FD_ZERO(&rd);
+	FD_SET(p[0], &rd);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	errno = 0;
+	r = pselect(p[0] + 1, &rd, NULL, NULL, NULL, &empty);
+	e = errno;
+	ms = elapsed_ms(&t0);
+	CHECK(r == -1 && e == EINTR && ms < 2000,
+	      "pselect without timeout -> EINTR from the pending signal (%d)", r);
+	CHECK(got_count == 1, "handler ran during pselect");
+	sigprocmask(SIG_SETMASK, NULL, &now);
+	CHECK(sigismember(&now, SIGUSR1), "pselect restores the blocked mask");
+
+	/* a ready descriptor wins over the timeout; ppoll keeps the time left */
+	reset();
+	CHECK(write(p[1], "x", 1) == 1, "make the pipe readable");
+	ts.tv_sec = 5;
+	ts.tv_nsec = 0;
+	r = syscall(SYS_ppoll, &pf, 1, &ts, NULL, 8);
+	CHECK(r == 1 && (pf.revents & POLLIN), "ppoll reports POLLIN");
+	CHECK(ts.tv_sec >= 4 && ts.tv_sec <= 5, "ppoll writes back the time left (%ld s)",
+	      (long)ts.tv_sec);
+
+	/* the raw calls check the sigset size and the timespec */
+	EXPECT_ERR(syscall(SYS_ppoll, &pf, 1, &ts, &empty, 4), EINVAL);
+	{
+		struct { const sigset_t *ss; size_t len; } arg = { &empty, 4 };
+
+		EXPECT_ERR(syscall(SYS_pselect6, 0, NULL, NULL, NULL, &ts, &arg), EINVAL);
+	}
+	ts.tv_sec = 0;
+	ts.tv_nsec = 1000000000;
+	EXPECT_ERR(ppoll(&pf, 1, &ts, NULL), EINVAL);
+	EXPECT_ERR(pselect(0, NULL, NULL, NULL, &ts, NULL), EINVAL);
+	ts.tv_sec = -1;
+	ts.tv_nsec = 0;
+	EXPECT_ERR(ppoll(&pf, 1, &ts, NULL), EINVAL);
+	EXPECT_ERR(pselect(0, NULL, NULL, NULL, &ts, NULL), EINVAL);
+
+	sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+	signal(SIGUSR1, SIG_DFL);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	test_basic();
@@ -452,5 +648,7 @@ int main(void)
 	test_sigchld();
 	test_segv();
 	test_children();
+	test_tgkill();
+	test_ppoll_pselect();
 	return check_done();
 }

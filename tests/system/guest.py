@@ -17,6 +17,14 @@ def image_copy(tmpdir, src=ROOT_IMG, name="disk.img"):
     return dst
 
 
+def private_uml_dir(image, args):
+    """uml_dir= beside the image (in the test's tmp dir) unless the test
+    gives its own: no umid directory is left in ~/.uml."""
+    if any(str(a).startswith("uml_dir=") for a in args):
+        return []
+    return ["uml_dir=%s/" % os.path.dirname(os.path.abspath(image))]
+
+
 def run_shell(image, script, timeout=60, args=(), env=None):
     """Boot with init=/bin/sh reading `script` from a pipe.
 
@@ -26,7 +34,8 @@ def run_shell(image, script, timeout=60, args=(), env=None):
     prologue = "mount -t proc proc /proc 2>/dev/null; mount -t tmpfs tmpfs /tmp\n"
     if "poweroff" not in script:
         script = script.rstrip("\n") + "\npoweroff -f\n"
-    cmd = [LINUX, "ubd0=" + image, "init=/bin/sh", *args]
+    cmd = [LINUX, "ubd0=" + image, "init=/bin/sh", *args,
+           *private_uml_dir(image, args)]
     e = dict(os.environ)
     if env:
         e.update(env)
@@ -37,6 +46,7 @@ def run_shell(image, script, timeout=60, args=(), env=None):
 def spawn(image, args=(), timeout=30):
     """A pexpect session on the kernel's console (a real pty)."""
     import pexpect
-    return pexpect.spawn(LINUX, ["ubd0=" + image, *args], timeout=timeout,
+    return pexpect.spawn(LINUX, ["ubd0=" + image, *args, *private_uml_dir(image, args)],
+                         timeout=timeout,
                          encoding="utf-8", codec_errors="replace",
                          dimensions=(40, 120))

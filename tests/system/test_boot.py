@@ -66,6 +66,39 @@ def test_job_control(tmp_path):
     child.expect(pexpect.EOF, timeout=30)
 
 
+def test_quit_key_and_window_size(tmp_path):
+    """^\\ sends SIGQUIT to the foreground job only; resizing the host
+    terminal reaches the guest's terminal."""
+    img = image_copy(tmp_path)
+    child = spawn(img, args=["uml_dir=%s" % tmp_path])
+    login(child)
+    child.sendline("sleep 100")
+    time.sleep(0.5)
+    child.sendcontrol("\\")
+    child.expect("Quit")
+    child.expect(PROMPT)
+    child.sendline("echo rc=$?; jobs; echo jobs-$((1+1))")
+    child.expect(r"rc=131\r\n")
+    child.expect(r"jobs-2")
+    assert "sleep" not in child.before     # the job is gone
+    child.expect(PROMPT)
+    child.sendline("stty size")
+    child.expect(r"\r\n40 120\r\n")
+    child.expect(PROMPT)
+    child.setwinsize(33, 99)
+    time.sleep(0.3)
+    child.sendline("stty size")
+    child.expect(r"\r\n33 99\r\n")
+    child.expect(PROMPT)
+    child.setwinsize(50, 160)
+    time.sleep(0.3)
+    child.sendline("stty size")
+    child.expect(r"\r\n50 160\r\n")
+    child.expect(PROMPT)
+    child.sendline("poweroff")
+    child.expect(pexpect.EOF, timeout=30)
+
+
 def test_file_persists_across_boots_and_fsck_clean(tmp_path):
     img = image_copy(tmp_path)
     r = run_shell(img, "echo persistent-data > /root/note\nmkdir -p /root/d/e\n"
@@ -197,13 +230,18 @@ def test_guest_crashes_do_not_take_the_kernel_down(tmp_path):
         # more processes than the kernel allows (mem=64M: 512)
         "i=0; while [ $i -lt 600 ]; do sleep 60 & i=$((i+1)); done 2>/dev/null\n"
         "echo forked-$i\n"
+        "set -- /proc/[0-9]*; echo live-$#\n"     # no fork needed
         "kill -9 -1 2>/dev/null; sleep 1\n"
         "echo still-alive\n")
-    r = run_shell(img, script, timeout=120)
+    r = run_shell(img, script, timeout=120, args=["mem=64M"])
     assert "segv-rc=139" in r.stdout
-    # The shell stops at the first failed fork: the limit held.
+    # Either the process limit stops the shell at a failed fork, or the
+    # commit limit fails the children's exec (they are killed): the
+    # guest never gets all 600.
     forked = int(re.search(r"forked-(\d+)", r.stdout).group(1))
-    assert 400 < forked < 600, forked
+    live = int(re.search(r"live-(\d+)", r.stdout).group(1))
+    assert forked < 600 or "cannot map the image (-12)" in r.stdout, forked
+    assert live <= 512, live
     assert "still-alive" in r.stdout
     assert r.returncode == 0
 
@@ -214,7 +252,8 @@ def run_on_pty(img, script, end_signal=None):
     import termios
     master, slave = os.openpty()
     before = termios.tcgetattr(slave)
-    p = subprocess.Popen([LINUX, "ubd0=" + img, "init=/bin/sh"], stdin=slave, stdout=slave,
+    p = subprocess.Popen([LINUX, "ubd0=" + img, "init=/bin/sh",
+                          "uml_dir=%s/" % os.path.dirname(img)], stdin=slave, stdout=slave,
                          stderr=slave, close_fds=True)
     time.sleep(1.5)
     during = termios.tcgetattr(slave)
@@ -241,4 +280,12 @@ def test_host_terminal_raw_while_running_and_restored(tmp_path):
     assert not (during[3] & termios.ICANON) and not (during[3] & termios.ECHO)
     assert after == before
     before, during, after = run_on_pty(img, None, end_signal=signal.SIGTERM)
+    assert after == before
+
+
+@pytest.mark.parametrize("sig", [signal.SIGQUIT, signal.SIGABRT, signal.SIGSEGV])
+def test_host_terminal_restored_when_the_kernel_dies_of_a_signal(tmp_path, sig):
+    img = image_copy(tmp_path)
+    before, during, after = run_on_pty(img, None, end_signal=sig)
+    assert during != before
     assert after == before
