@@ -70,7 +70,6 @@ int mc_command_lookup(const char *cmd, size_t *name_len);
  * -EINVAL for a umid that cannot name a directory, another negative value
  * if the directory cannot be made; err says why. */
 int umid_claim(const struct boot_config *cfg, char *err, size_t errlen);
-const char *umid_name(void);
 const char *umid_dir(void);		/* with a trailing '/' */
 void umid_remove(void);
 /* Async-signal-safe variant for crash handlers. */

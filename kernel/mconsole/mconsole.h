@@ -22,4 +22,6 @@ void mconsole_shutdown(void);
 int mconsole_notify_user(const void *buf, size_t len);
 /* Is a notify socket configured (/proc/mconsole exists only then)? */
 int mconsole_notify_enabled(void);
+/* The instance's umid ("" before mconsole_init). */
+const char *umid_name(void);
 #endif

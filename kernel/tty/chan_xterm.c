@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "lib/log.h"
-#include "mconsole/internal.h"
+#include "mconsole/mconsole.h"
 #include "tty/chan.h"
 
 #define MAX_XTERMS	TTY_NR_MINORS
