@@ -45,7 +45,7 @@ void mc_cmd_help(struct mc_request *r)
 		"    config <dev> - Query the configuration of a device\n"
 		"    remove <dev> - Remove a device\n"
 		"    sysrq <letter> - Run a SysRq function (h lists them)\n"
-		"    cad - Ctrl-Alt-Del: SIGINT to init\n"
+		"    cad - invoke the Ctrl-Alt-Del handler\n"
 		"    stop - Freeze the machine; only the mconsole answers\n"
 		"    go - Resume a stopped machine\n"
 		"    log <string> - Write a line into the kernel log\n"
@@ -69,16 +69,14 @@ void mc_cmd_reboot(struct mc_request *r)
 	sched_request_halt(LINUX_REBOOT_CMD_RESTART);
 }
 
-/* Ctrl-Alt-Del with C-A-D disabled, as init systems set it: init decides. */
+/* Ctrl-Alt-Del: a restart, or SIGINT to init once init has turned C-A-D
+ * off (as init systems do). */
 void mc_cmd_cad(struct mc_request *r)
 {
-	struct process *init = process_by_pid(1);
-
-	if (!init || init->zombie) {
+	if (sched_ctrl_alt_del() < 0) {
 		mc_err(r, "No init process to signal");
 		return;
 	}
-	signal_send_process(init, SIGINT);
 	mc_ok(r, "");
 }
 

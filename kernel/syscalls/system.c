@@ -98,6 +98,7 @@ SYSCALL_DEFINE(reboot)
 	switch (cmd) {
 	case LINUX_REBOOT_CMD_CAD_ON:
 	case LINUX_REBOOT_CMD_CAD_OFF:
+		sched_set_cad(cmd == LINUX_REBOOT_CMD_CAD_ON);
 		return 0;
 	case LINUX_REBOOT_CMD_HALT:
 	case LINUX_REBOOT_CMD_POWER_OFF:

@@ -61,6 +61,28 @@ bool sched_halting(void)
 	return halt_requested;
 }
 
+static bool cad_enabled = true;
+
+void sched_set_cad(bool enabled)
+{
+	cad_enabled = enabled;
+}
+
+int sched_ctrl_alt_del(void)
+{
+	struct process *init = process_by_pid(1);
+
+	if (cad_enabled) {
+		printk_level(KERN_NOTICE, "reboot: Restarting system\n");
+		sched_request_halt(RB_AUTOBOOT);
+		return 0;
+	}
+	if (!init || init->zombie)
+		return -ESRCH;
+	signal_send_process(init, SIGINT);
+	return 0;
+}
+
 static void wait_woken(struct wait_entry *e)
 {
 	task_wake(((struct task_wait *)e)->task);

@@ -12,6 +12,12 @@ void return_to_user(struct task *t);
 void sched_make_ready(struct task *t);
 /* Ask the loop to stop: how = RB_HALT_SYSTEM / RB_POWER_OFF / RB_AUTOBOOT. */
 void sched_request_halt(int how);
+/* reboot(LINUX_REBOOT_CMD_CAD_ON/OFF): what Ctrl-Alt-Del does. */
+void sched_set_cad(bool enabled);
+/* Ctrl-Alt-Del (mconsole cad): restart the kernel while C-A-D is enabled
+ * (the boot default); once init has disabled it, SIGINT to init.
+ * Returns -ESRCH when there is no init to signal. */
+int sched_ctrl_alt_del(void);
 int sched_halt_reason(void);
 bool sched_halting(void);
 /* Free a task that has no host thread left, after the current stop. */
