@@ -68,6 +68,7 @@ static void host_signal(int fd, short revents, void *arg)
 static void fatal_host_signal(int sig)
 {
 	tty_restore_host();
+	mconsole_crash(sig);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -215,6 +216,7 @@ static struct task *start_init(const struct path *root)
 	if (vfs_mkdir(&ctx, "/dev", 0755) == 0 || 1) {
 		if (vfs_mount(&ctx, "devtmpfs", "/dev", "devtmpfs", 0, NULL))
 			printk_level(KERN_WARNING, "devtmpfs: could not mount on /dev\n");
+		vfs_mount(&ctx, "devpts", "/dev/pts", "devpts", 0, "gid=5,mode=620");
 	}
 	if (vfs_open(&ctx, "/dev/console", O_RDWR, 0, &console) == 0) {
 		fd_install(p->files, console, 0, false, 1024);
@@ -312,6 +314,7 @@ int main(int argc, char **argv)
 	procfs_init();
 	procfs_set_cmdline(cfg.cmdline);
 	mm_set_limit(cfg.mem);
+	setup_fatal_signals();
 	/* Subsystems configured from the command line: one line each. */
 	if (mconsole_init(&cfg) < 0) return 1;
 	hostfs_init();
@@ -320,7 +323,6 @@ int main(int argc, char **argv)
 
 	configure_block_devices();
 	setup_host_signals();
-	setup_fatal_signals();
 	setup_consoles();
 	printk("Linux version %s (umlinux) #1\n", "6.12.0-umlinux");
 	printk("Kernel command line: %s\n", cfg.cmdline);

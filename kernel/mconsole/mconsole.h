@@ -22,6 +22,10 @@ void mconsole_shutdown(void);
 int mconsole_notify_user(const void *buf, size_t len);
 /* Is a notify socket configured (/proc/mconsole exists only then)? */
 int mconsole_notify_enabled(void);
+/* Dying of signal sig (a crash, or panic's abort): tell the notify
+ * socket about a panic and remove the umid directory. Signal-safe enough
+ * for a fatal handler; the caller then takes the default action. */
+void mconsole_crash(int sig);
 /* The instance's umid ("" before mconsole_init). */
 const char *umid_name(void);
 #endif

@@ -199,9 +199,9 @@ int mconsole_notify_enabled(void)
 	return notify_set;
 }
 
-/* A crash (panic aborts): tell the notify socket, remove the directory,
- * then die of the signal as before. */
-static void crash_handler(int sig)
+/* A crash (panic aborts): tell the notify socket and remove the
+ * directory; the caller then dies of the signal. */
+void mconsole_crash(int sig)
 {
 	if (sig == SIGABRT && notify_set) {
 		/* panic() logged its message last. */
@@ -213,8 +213,6 @@ static void crash_handler(int sig)
 		notify(MCONSOLE_NOTIFY_PANIC, msg, strlen(msg) + 1);
 	}
 	umid_remove_crash();
-	signal(sig, SIG_DFL);
-	raise(sig);
 }
 
 static void at_exit(void)
@@ -262,7 +260,6 @@ static void setup_notify(const char *path)
 
 int mconsole_init(const struct boot_config *cfg)
 {
-	static const int crash_signals[] = { SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE };
 	char err[4400];
 	int ret = umid_claim(cfg, err, sizeof(err));
 
@@ -277,8 +274,6 @@ int mconsole_init(const struct boot_config *cfg)
 		return 0;
 	}
 	atexit(at_exit);
-	for (unsigned i = 0; i < sizeof(crash_signals) / sizeof(crash_signals[0]); i++)
-		signal(crash_signals[i], crash_handler);
 	if (cfg->mconsole_notify)
 		setup_notify(cfg->mconsole_notify);
 	if (notify_set)
