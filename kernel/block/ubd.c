@@ -443,6 +443,19 @@ int ubd_flush(int unit)
 	return 0;
 }
 
+int ubd_flush_all(void)
+{
+	int ret = 0;
+
+	for (int unit = 0; unit < UBD_MAX; unit++) {
+		int err = unit_dev(unit) ? ubd_flush(unit) : 0;
+
+		if (err < 0 && !ret)
+			ret = err;
+	}
+	return ret;
+}
+
 int ubd_host_fallocate(int fd, uint64_t off, uint64_t len, bool punch)
 {
 	int mode = FALLOC_FL_KEEP_SIZE |

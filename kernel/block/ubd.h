@@ -52,6 +52,8 @@ int ubd_read(int unit, uint64_t off, void *buf, size_t len);
 int ubd_write(int unit, uint64_t off, const void *buf, size_t len);
 /* Write back the cache, then fdatasync the host file. */
 int ubd_flush(int unit);
+/* ubd_flush of every configured unit (sync(2)): 0 or the first error. */
+int ubd_flush_all(void);
 /* TRIM (uml-compat.md §1.3). The range is 512-aligned and inside the
  * device (-EINVAL otherwise). Discard punches a hole in the host file (in
  * the COW data area for a COW unit, marking the sectors present), so the

@@ -74,6 +74,7 @@ extern const struct inode_ops ext_inode_ops;
 /* extfs_inode.c: data and attributes. */
 ssize_t ext_read(struct inode *ino, void *buf, size_t len, uint64_t off);
 ssize_t ext_write(struct inode *ino, const void *buf, size_t len, uint64_t off);
+int ext_fallocate(struct inode *ino, int mode, uint64_t off, uint64_t len);
 int ext_setattr(struct inode *ino, const struct iattr *attr);
 int ext_readlink(struct inode *ino, char *buf, size_t size);
 int ext_fsync(struct inode *ino);

@@ -747,4 +747,5 @@ const struct inode_ops ext_inode_ops = {
 	.write = ext_write,
 	.iterate = ext_iterate,
 	.fsync = ext_fsync,
+	.fallocate = ext_fallocate,
 };

@@ -144,7 +144,7 @@ static ssize_t mem_write(struct file *f, const void *buf, size_t len, uint64_t *
 	case MEM_URANDOM:
 		return len;
 	case MEM_FULL:
-		return len ? -ENOSPC : 0;
+		return -ENOSPC;		/* even for an empty write, as Linux */
 	case MEM_KMSG:
 		return kmsg_write(buf, len);
 	default:

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <sys/mount.h>
 #include "fs/vfs.h"
+#include "block/ubd.h"
 #include "lib/cred.h"
 
 #define MS_PROPAGATION (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)
@@ -198,6 +199,17 @@ static bool capable(const struct nameidata_ctx *ctx)
 	return !ctx->cred || ctx->cred->euid == 0;
 }
 
+/* Is sb on a block device that cannot be written (ubd flag r)? */
+static bool sb_bdev_rdonly(const struct super_block *sb)
+{
+	int unit;
+
+	if (!sb->type || !sb->type->needs_device)
+		return false;
+	unit = ubd_unit_of(sb->dev);
+	return unit >= 0 && ubd_readonly(unit);
+}
+
 static int do_remount(struct path *tp, unsigned long flags)
 {
 	struct mount *m = tp->mnt;
@@ -205,6 +217,9 @@ static int do_remount(struct path *tp, unsigned long flags)
 
 	if (tp->dentry != m->root)
 		return -EINVAL;
+	/* Linux's reconfigure_super: EACCES (mount(8) then retries ro). */
+	if (!(flags & (MS_BIND | MS_RDONLY)) && sb_bdev_rdonly(sb))
+		return -EACCES;
 	m->flags = flags & MNT_FLAGS_KEPT;
 	if (flags & MS_BIND)
 		return 0;
@@ -430,7 +445,7 @@ static bool first_of_sb(struct mount *m)
 int vfs_sync_all(void)
 {
 	struct list *pos;
-	int ret = 0;
+	int ret = 0, flushed;
 
 	list_for_each(pos, &mounts) {
 		struct mount *m = list_entry(pos, struct mount, node);
@@ -440,7 +455,10 @@ int vfs_sync_all(void)
 				ret = err;
 		}
 	}
-	return ret;
+	/* As Linux's sync: block device data written outside any
+	 * filesystem (dd to /dev/ubdb) too. */
+	flushed = ubd_flush_all();
+	return ret ? ret : flushed;
 }
 
 void vfs_shutdown(void)

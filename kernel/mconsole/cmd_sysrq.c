@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <linux/reboot.h>
-#include "block/ubd.h"
 #include "fs/vfs.h"
 #include "mm/mm.h"
 #include "lib/log.h"
@@ -19,15 +18,10 @@ static void sysrq_help(void)
 	       "show-memory-usage(m) poweroff(o) sync(s) show-task-states(t) unmount(u)\n");
 }
 
+/* vfs_sync_all writes back the filesystems and then every ubd unit. */
 static void emergency_sync(void)
 {
-	int err = vfs_sync_all();
-
-	for (int unit = 0; unit < UBD_MAX; unit++) {
-		if (ubd_configured(unit) && ubd_flush(unit) < 0)
-			err = -1;
-	}
-	if (err)
+	if (vfs_sync_all())
 		printk_level(KERN_ERR, "sysrq: Emergency Sync had errors\n");
 }
 

@@ -630,17 +630,45 @@ SYSCALL_DEFINE(ftruncate)
 	return vfs_setattr(&f->path, &attr);
 }
 
+/* The mode bits Linux knows; the others are EOPNOTSUPP before anything. */
+#define FALLOC_KNOWN (FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | \
+		      FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_ZERO_RANGE | \
+		      FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE)
+
+/* The checks of Linux's vfs_fallocate on the mode alone, in its order. */
+static int falloc_mode_check(int mode)
+{
+	if (mode & ~FALLOC_KNOWN)
+		return -EOPNOTSUPP;
+	if ((mode & FALLOC_FL_PUNCH_HOLE) && (mode & FALLOC_FL_ZERO_RANGE))
+		return -EOPNOTSUPP;
+	if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
+		return -EOPNOTSUPP;
+	if ((mode & FALLOC_FL_COLLAPSE_RANGE) && (mode & ~FALLOC_FL_COLLAPSE_RANGE))
+		return -EINVAL;
+	if ((mode & FALLOC_FL_INSERT_RANGE) && (mode & ~FALLOC_FL_INSERT_RANGE))
+		return -EINVAL;
+	if ((mode & FALLOC_FL_UNSHARE_RANGE) &&
+	    (mode & ~(FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_KEEP_SIZE)))
+		return -EINVAL;
+	return 0;
+}
+
 SYSCALL_DEFINE(fallocate)
 {
 	struct file *f = task_file(t, (int)a[0]);
 	int mode = (int)a[1];
 	int64_t off = (int64_t)a[2], len = (int64_t)a[3];
 	struct inode *ino;
+	int err;
 
 	if (!f || (f->flags & O_PATH))
 		return -EBADF;
-	if (off < 0 || len <= 0 || off > INT64_MAX - len)
+	if (off < 0 || len <= 0)
 		return -EINVAL;
+	err = falloc_mode_check(mode);
+	if (err)
+		return err;
 	if ((f->flags & O_ACCMODE) == O_RDONLY)
 		return -EBADF;
 	ino = f->inode;
@@ -652,6 +680,10 @@ SYSCALL_DEFINE(fallocate)
 		return -EISDIR;
 	if (!S_ISREG(ino->mode))
 		return -ENODEV;
+	/* The end wrapping past the largest offset; the filesystem checks
+	 * its own, smaller, limit. */
+	if (off > INT64_MAX - len)
+		return -EFBIG;
 	if (f->path.dentry && vfs_path_rdonly(&f->path))
 		return -EROFS;
 	if (ino->op && ino->op->fallocate)

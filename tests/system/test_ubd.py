@@ -598,3 +598,66 @@ def test_flags_r_and_d(tmp_path):
         assert f.read(4) == b"OOOM"
         f.seek(30 * 512)
         assert f.read(10) == b"raw-write\n"
+
+
+def test_sync_writes_back_raw_device_data(tmp_path):
+    """sync(2) flushes every ubd unit, not only mounted filesystems: what
+    dd wrote to /dev/ubdb without conv=fsync is on the host file once
+    sync returns (while the guest still runs)."""
+    img = image_copy(tmp_path)
+    data = str(tmp_path / "data.img")
+    pattern_file(data, 4 * MiB)
+    p = subprocess.Popen([LINUX, "ubd0=" + img, "ubd1=" + data, "init=/bin/sh", UML_DIR],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True, bufsize=1)
+    try:
+        p.stdin.write("echo cached | dd of=/dev/ubdb bs=512 seek=11 conv=sync 2>/dev/null\n"
+                      "echo MARK-WRITTEN\n")
+        p.stdin.flush()
+        read_until(p, "MARK-WRITTEN")
+        # Still in the write-back block cache: the test sees sync at work.
+        assert sectors_of(data, 11, 1).startswith(b"sector0000011")
+        p.stdin.write("sync; echo MARK-SYNCED\n")
+        p.stdin.flush()
+        read_until(p, "MARK-SYNCED")
+        assert sectors_of(data, 11, 1).startswith(b"cached\n")
+        assert sectors_of(data, 12, 1).startswith(b"sector0000012")
+        p.stdin.write("poweroff -f\n")
+        p.stdin.close()
+        p.wait(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def test_remount_rw_on_readonly_unit_is_refused(tmp_path):
+    """An ext filesystem on a read-only unit (ubd1r=) stays ro: remount,rw
+    fails with EACCES, as Linux's reconfigure_super answers for a
+    read-only block device, and /proc/mounts keeps `ro`."""
+    img = image_copy(tmp_path)
+    ext = str(tmp_path / "ext.img")
+    with open(ext, "wb") as f:
+        f.truncate(8 * MiB)
+    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext4", ext], check=True)
+    ext_before = open(ext, "rb").read()
+    r = shell(img,
+              "mount /dev/ubdb /mnt; echo mount-rc=$?\n"
+              "mount -o remount,rw /mnt; echo remount-rc=$?\n"
+              "grep ubdb /proc/mounts\n"
+              "touch /mnt/new; echo touch-rc=$?\n"
+              "mount -o remount,ro,noatime /mnt; echo ro-rc=$?\n"
+              "grep ubdb /proc/mounts\n"
+              "umount /mnt; echo umount-rc=$?\n",
+              args=["ubd1r=" + ext])
+    out = r.stdout.replace("\r", "")
+    assert "mount-rc=0" in out, out[-3000:]
+    assert "mount: mounting /dev/ubdb on /mnt failed: Permission denied" in out, out[-3000:]
+    assert "remount-rc=0" not in out
+    assert re.search(r"^/dev/ubdb /mnt ext4 ro,relatime ", out, re.M), out[-3000:]
+    assert "touch-rc=1" in out
+    # Staying read-only is allowed, and changes the mount flags.
+    assert "ro-rc=0" in out
+    assert re.search(r"^/dev/ubdb /mnt ext4 ro,noatime ", out, re.M), out[-3000:]
+    assert "umount-rc=0" in out
+    assert open(ext, "rb").read() == ext_before
