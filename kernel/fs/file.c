@@ -322,3 +322,27 @@ const struct file_ops *vfs_file_ops_for(struct inode *ino, int *err)
 		*err = -ENXIO;
 	return fop;
 }
+
+int vfs_open_inode(struct inode *ino, unsigned flags, struct file **res)
+{
+	const struct file_ops *fop;
+	struct file *f;
+	int err;
+
+	fop = vfs_file_ops_for(ino, &err);
+	if (!fop)
+		return err;
+	f = file_alloc(ino, fop, flags);
+	if (!f)
+		return -ENOMEM;
+	if (fop->open) {
+		err = fop->open(ino, f);
+		if (err) {
+			f->op = NULL;	/* no release for a failed open */
+			file_put(f);
+			return err;
+		}
+	}
+	*res = f;
+	return 0;
+}

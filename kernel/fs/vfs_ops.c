@@ -675,7 +675,6 @@ out:
 int vfs_open(const struct nameidata_ctx *ctx, const char *path, int flags,
 	     mode_t mode, struct file **res)
 {
-	const struct file_ops *fop;
 	bool created = false;
 	struct inode *ino;
 	struct file *f;
@@ -727,23 +726,11 @@ int vfs_open(const struct nameidata_ctx *ctx, const char *path, int flags,
 	err = -EACCES;
 	if ((S_ISCHR(ino->mode) || S_ISBLK(ino->mode)) && (p.mnt->flags & MS_NODEV))
 		goto fail;
-	fop = vfs_file_ops_for(ino, &err);
-	if (!fop)
-		goto fail;
-	err = -ENOMEM;
-	f = file_alloc(ino, fop,
-		       flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC));
-	if (!f)
+	err = vfs_open_inode(ino, flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC),
+			     &f);
+	if (err)
 		goto fail;
 	f->path = p;
-	if (fop->open) {
-		err = fop->open(ino, f);
-		if (err) {
-			f->op = NULL;	/* no release for a failed open */
-			file_put(f);
-			return err;
-		}
-	}
 	if ((flags & O_TRUNC) && S_ISREG(ino->mode) && !created) {
 		struct iattr a = { .valid = ATTR_SIZE | ATTR_MTIME, .size = 0,
 				   .mtime = ktime_real() };

@@ -126,26 +126,7 @@ static int proc_walk(struct super_block *sb, const char *name, struct inode **re
  * is reached through no mount). */
 static int proc_open_inode(struct inode *ino, struct file **res)
 {
-	const struct file_ops *fop;
-	struct file *f;
-	int err;
-
-	fop = vfs_file_ops_for(ino, &err);
-	if (!fop)
-		return err;
-	f = file_alloc(ino, fop, O_RDONLY);
-	if (!f)
-		return -ENOMEM;
-	if (fop->open) {
-		err = fop->open(ino, f);
-		if (err) {
-			f->op = NULL;	/* no release for a failed open */
-			file_put(f);
-			return err;
-		}
-	}
-	*res = f;
-	return 0;
+	return vfs_open_inode(ino, O_RDONLY, res);
 }
 
 struct proc_read {
