@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include "fs/vfs.h"
 #include "lib/kerrno.h"
@@ -13,6 +14,7 @@
 #include "mm/uaccess.h"
 #include "signal/signal.h"
 #include "task/task.h"
+#include "tty/pty.h"
 #include "tty/tty.h"
 
 /* TCGETS2 and friends, spelled out: the header macros need struct termios2. */
@@ -21,7 +23,7 @@
 #define KTCSETSW2	0x402c542cU
 #define KTCSETSF2	0x402c542dU
 
-static struct tty *ttys[TTY_NR_MINORS];
+static struct tty *ttys[TTY_NR_TTYS];
 static int console_minor;
 
 /* An open tty file: which tty, and which hangup generation it belongs to. */
@@ -56,9 +58,16 @@ static void ldisc_sig(void *arg, int sig)
 
 /* ---- registry ---------------------------------------------------------------- */
 
+static bool is_pty(int index)
+{
+	return index >= TTY_PTY_BASE && index < TTY_NR_TTYS;
+}
+
 static void tty_name_for(int minor, char *buf, size_t len)
 {
-	if (minor >= TTY_SERIAL_BASE)
+	if (is_pty(minor))
+		snprintf(buf, len, "pts/%d", minor - TTY_PTY_BASE);
+	else if (minor >= TTY_SERIAL_BASE)
 		snprintf(buf, len, "ttyS%d", minor - TTY_SERIAL_BASE);
 	else
 		snprintf(buf, len, "tty%d", minor);
@@ -68,7 +77,7 @@ struct tty *tty_register(int minor, const struct tty_driver_ops *ops, void *data
 {
 	struct tty *tty;
 
-	if (minor < 0 || minor >= TTY_NR_MINORS ||
+	if (minor < 0 || minor >= TTY_NR_TTYS ||
 	    (minor >= TTY_NR_CONSOLES && minor < TTY_SERIAL_BASE))
 		return NULL;
 	if (ttys[minor])
@@ -90,9 +99,16 @@ struct tty *tty_register(int minor, const struct tty_driver_ops *ops, void *data
 
 struct tty *tty_lookup(int minor)
 {
-	if (minor < 0 || minor >= TTY_NR_MINORS)
+	if (minor < 0 || minor >= TTY_NR_TTYS)
 		return NULL;
 	return ttys[minor];
+}
+
+void tty_unregister(struct tty *tty)
+{
+	if (ttys[tty->index] == tty)
+		ttys[tty->index] = NULL;
+	free(tty);
 }
 
 int tty_set_console(const char *name)
@@ -127,8 +143,10 @@ struct tty *tty_console(void)
 
 dev_t tty_devt(int index)
 {
-	if (index < 0 || index >= TTY_NR_MINORS)
+	if (index < 0 || index >= TTY_NR_TTYS)
 		return 0;
+	if (is_pty(index))
+		return makedev(PTY_SLAVE_MAJOR, index - TTY_PTY_BASE);
 	return makedev(TTY_MAJOR, index);
 }
 
@@ -247,13 +265,16 @@ void tty_session_exit(int sid)
 {
 	if (sid <= 0)
 		return;
-	for (int i = 0; i < TTY_NR_MINORS; i++) {
+	for (int i = 0; i < TTY_NR_TTYS; i++) {
 		struct tty *tty = ttys[i];
 
 		if (!tty || tty->session != sid)
 			continue;
 		disassociate(tty);
-		tty->hangup_gen++;
+		/* As Linux: a pty slave stays usable (only the master's close
+		 * hangs it up). */
+		if (!is_pty(i))
+			tty->hangup_gen++;
 		waitq_wake_all(&tty->wq);
 	}
 }
@@ -284,11 +305,35 @@ static bool file_hung(struct tty_file *tf)
 	return tf->gen != tf->tty->hangup_gen;
 }
 
+/* vfs_open drops O_NOCTTY before it calls open methods (Linux drops it
+ * after), so read it from the call being serviced. */
+static bool open_noctty(struct file *f)
+{
+	struct task *t = current;
+	uint64_t how_flags;
+
+	if (f->flags & O_NOCTTY)
+		return true;
+	if (!t || !t->in_syscall)
+		return false;
+	switch (t->sc_nr) {
+	case __NR_open:
+		return t->sc_args[1] & O_NOCTTY;
+	case __NR_openat:
+		return t->sc_args[2] & O_NOCTTY;
+	case __NR_openat2:
+		return !get_user(t, &how_flags, t->sc_args[2]) && (how_flags & O_NOCTTY);
+	case __NR_ioctl:		/* TIOCGPTPEER's flags */
+		return (unsigned)t->sc_args[1] == TIOCGPTPEER && (t->sc_args[2] & O_NOCTTY);
+	}
+	return false;
+}
+
 static int tty_open(struct inode *ino, struct file *f)
 {
 	unsigned maj = major(ino->rdev), min = minor(ino->rdev);
 	struct process *p = cur_proc();
-	bool noctty = f->flags & O_NOCTTY;
+	bool noctty = open_noctty(f);
 	struct tty_file *tf;
 	struct tty *tty;
 
@@ -303,14 +348,26 @@ static int tty_open(struct inode *ino, struct file *f)
 			tty = tty_console();
 			if (!tty)
 				return -ENODEV;
+		} else if (min == 2) {
+			return pty_open_master(ino, f);
 		} else {
 			return -ENODEV;
 		}
 		noctty = true;		/* as Linux: /dev/tty, /dev/console */
+	} else if (maj == PTY_SLAVE_MAJOR) {
+		tty = min < TTY_NR_PTYS ? tty_lookup(TTY_PTY_BASE + min) : NULL;
+		if (!tty)
+			return -ENXIO;
 	} else {
-		tty = tty_lookup(min);
+		tty = min < TTY_NR_MINORS ? tty_lookup(min) : NULL;
 		if (!tty)
 			return -ENODEV;
+	}
+	if (tty->ops && tty->ops->open) {
+		int r = tty->ops->open(tty);
+
+		if (r)
+			return r;
 	}
 	tf = malloc(sizeof(*tf));
 	if (!tf)
@@ -329,9 +386,12 @@ static void tty_release(struct file *f)
 	struct tty_file *tf = f->priv;
 
 	if (tf) {
-		tf->tty->open_count--;
+		struct tty *tty = tf->tty;
+
 		free(tf);
 		f->priv = NULL;
+		if (--tty->open_count == 0 && tty->ops && tty->ops->close)
+			tty->ops->close(tty);	/* may free tty */
 	}
 }
 
@@ -503,14 +563,20 @@ static long tiocspgrp(struct tty *tty, uint64_t arg)
 static long tty_ioctl(struct file *f, unsigned cmd, uint64_t arg)
 {
 	struct tty_file *tf = f->priv;
-	struct tty *tty = tf->tty;
-	struct process *p = cur_proc();
-	struct ktermios2 t2;
-	struct winsize ws;
-	int v, r;
 
 	if (file_hung(tf))
 		return -EIO;
+	return tty_ioctl_tty(tf->tty, f, cmd, arg);
+}
+
+long tty_ioctl_tty(struct tty *tty, struct file *f, unsigned cmd, uint64_t arg)
+{
+	struct process *p = cur_proc();
+	struct ktermios2 t2;
+	struct winsize ws;
+	dev_t dev;
+	int v, r;
+
 	if (!p)
 		return -ENOTTY;
 	switch (cmd) {
@@ -591,7 +657,9 @@ static long tty_ioctl(struct file *f, unsigned cmd, uint64_t arg)
 			return r;
 		return v == 0 ? 0 : -EINVAL;
 	case TIOCGDEV:
-		return put_int(arg, (TTY_MAJOR << 8) | (tty->index & 0xff));
+		dev = tty_devt(tty->index);
+		return put_int(arg, (major(dev) << 8) | (minor(dev) & 0xff) |
+			       ((minor(dev) & ~0xffu) << 12));
 	case FIONBIO:
 		r = get_user(current, &v, arg);
 		if (r)
@@ -627,7 +695,11 @@ int tty_init(void)
 {
 	int r = register_chrdev(TTY_MAJOR, &tty_fops);
 
-	if (r)
-		return r;
-	return register_chrdev(TTYAUX_MAJOR, &tty_fops);
+	if (!r)
+		r = register_chrdev(TTYAUX_MAJOR, &tty_fops);
+	if (!r)
+		r = register_chrdev(PTY_SLAVE_MAJOR, &tty_fops);
+	if (!r)
+		r = pty_init();
+	return r;
 }

@@ -2,11 +2,13 @@
  *
  * Minors (= the index stored in struct process's tty_index): 0..15 are the
  * consoles /dev/tty0..15 (major 4), 64..127 the serial lines
- * /dev/ttyS0..63. Major 5 holds /dev/tty (5:0, the caller's controlling
- * tty) and /dev/console (5:1, the console= line).
+ * /dev/ttyS0..63, 128..191 the pseudo-terminal slaves /dev/pts/0..63
+ * (major 136, tty/pty.c). Major 5 holds /dev/tty (5:0, the caller's
+ * controlling tty), /dev/console (5:1, the console= line) and /dev/ptmx
+ * (5:2, which makes a new pty pair).
  *
  * Boot order for main:
- *   1. tty_init()                         register majors 4 and 5
+ *   1. tty_init()                         register majors 4, 5 and 136, devpts
  *   2. tty_console_setup(0, 0, 1)         con0 = fd:0,fd:1 (or the con=,
  *      tty_line_setup_spec(...)           conN=, ssl=, sslN= options)
  *   3. tty_set_console("tty0")            console= option (default tty0)
@@ -27,9 +29,14 @@
 #define TTY_NR_CONSOLES	16
 #define TTY_SERIAL_BASE	64
 #define TTY_NR_SERIAL	64
-#define TTY_NR_MINORS	(TTY_SERIAL_BASE + TTY_NR_SERIAL)
+#define TTY_NR_MINORS	(TTY_SERIAL_BASE + TTY_NR_SERIAL)	/* lines */
+#define PTY_SLAVE_MAJOR	136
+#define TTY_PTY_BASE	TTY_NR_MINORS
+#define TTY_NR_PTYS	64
+#define TTY_NR_TTYS	(TTY_PTY_BASE + TTY_NR_PTYS)	/* all indexes */
 
 struct tty;
+struct file;
 
 /* The backend: lines over host channels (line.c and chan_*.c). */
 struct tty_driver_ops {
@@ -40,11 +47,15 @@ struct tty_driver_ops {
 	/* Bytes a writer may send before it has to wait (the backend wakes
 	 * tty->wq when there is room again). NULL = no limit. */
 	size_t (*write_room)(struct tty *tty);
+	/* Optional: may a file of the tty be opened now? 0 or -errno. */
+	int (*open)(struct tty *tty);
+	/* Optional: the last file of the tty was closed; may unregister it. */
+	void (*close)(struct tty *tty);
 };
 
 struct tty {
 	int index;			/* minor */
-	char name[12];			/* "tty0", "ttyS3" */
+	char name[12];			/* "tty0", "ttyS3", "pts/2" */
 	struct ldisc ld;
 	struct waitq wq;		/* input, hangup, termios changes */
 	int session;			/* sid it controls, 0 = none */
@@ -65,6 +76,9 @@ int tty_init(void);
 /* Create line `minor` with its backend; -EEXIST if configured. */
 struct tty *tty_register(int minor, const struct tty_driver_ops *ops, void *data);
 struct tty *tty_lookup(int minor);		/* NULL if not configured */
+/* Take the tty out of the table and free it (no files may be open, no
+ * process may have it as controlling tty: hang it up first). */
+void tty_unregister(struct tty *tty);
 
 /* console=: "tty0".."tty15", "ttyS0".."ttyS63"; -EINVAL otherwise. */
 int tty_set_console(const char *name);
@@ -89,6 +103,10 @@ void tty_session_exit(int sid);
 
 /* For /proc: the device number of a tty index, 0 if none. */
 dev_t tty_devt(int index);
+
+/* The ioctls of a tty on behalf of file f (termios, window size, job
+ * control), for drivers with files of their own (the pty master). */
+long tty_ioctl_tty(struct tty *tty, struct file *f, unsigned cmd, uint64_t arg);
 
 /* line.c: lines over host channels. in_fd/out_fd -1 = null channel. */
 int tty_console_setup(int index, int in_fd, int out_fd);
