@@ -15,6 +15,7 @@
 #include "lib/ktime.h"
 
 #define EXT_IO_MAX	(1u << 30)	/* ext2fs_file_* take unsigned int */
+#define WRITE_CHUNK_BLOCKS	4096	/* blocks allocated per step of a write */
 
 /* A run of logical blocks starting at the one asked for: mapped to
  * consecutive physical blocks (pblk != 0), or a hole or unwritten extent
@@ -269,6 +270,26 @@ static errcode_t make_written(ext2_filsys fs, ext2_ino_t ino,
 	return err;
 }
 
+/* A write that fell short (ENOSPC, EIO) may leave blocks it allocated
+ * for [first, last] past the file's end, which e2fsck calls an error:
+ * give those back. Blocks inside the file stay (zeroed, as a hole read). */
+static void drop_blocks_past_eof(ext2_filsys fs, struct inode *ino, blk64_t first,
+				 blk64_t last)
+{
+	struct ext2_inode_large raw;
+	blk64_t keep, from;
+
+	if (ext_read_raw(fs, ino->ino, &raw) < 0)
+		return;
+	keep = (EXT2_I_SIZE(&raw) + fs->blocksize - 1) / fs->blocksize;
+	from = first > keep ? first : keep;
+	if (from > last)
+		return;
+	if (!ext2fs_punch(fs, ino->ino, (struct ext2_inode *)&raw, NULL, from, last))
+		ext_write_raw(fs, ino->ino, &raw);
+	ext_fill(ino, &raw);
+}
+
 ssize_t ext_write(struct inode *ino, const void *buf, size_t len, uint64_t off)
 {
 	ext2_filsys fs = EXT_FS(ino->sb);
@@ -293,41 +314,48 @@ ssize_t ext_write(struct inode *ino, const void *buf, size_t len, uint64_t off)
 	if (!ext_fast_ok(fs, &raw))
 		return write_slow(fs, ino, buf, len, off);
 	/*
-	 * Allocate every missing block of the range in one call, as
+	 * Allocate the missing blocks of each chunk in one call, as
 	 * initialised, zeroed extents (so the unwritten part of a partial
-	 * block reads as zeros). It may fall short (ENOSPC); what stays
-	 * unmapped is left to the slow path, which reports the error.
+	 * block reads as zeros); a piece of an unwritten extent is made
+	 * written first. Chunks keep a huge write from claiming the whole
+	 * disk at once (ext2fs_fallocate refuses a range larger than the
+	 * filesystem) and end the write short at ENOSPC, as Linux does.
 	 */
 	first = off / bs;
 	last = (off + len - 1) / bs;
-	alloc_written(fs, ino->ino, &raw, first, last - first + 1);
-	done = write_runs(fs, ino->ino, &raw, buf, len, off, &err);
-	while (done < len && !err) {
-		bool again;
+	done = 0;
+	err = 0;
+	while (done < len) {
+		blk64_t from = (off + done) / bs;
+		blk64_t to = last - from < WRITE_CHUNK_BLOCKS ? last : from + WRITE_CHUNK_BLOCKS - 1;
+		size_t n;
 
-		err = make_written(fs, ino->ino, &raw, (off + done) / bs, last, &again);
-		if (!again)
+		alloc_written(fs, ino->ino, &raw, from, to - from + 1);
+		n = write_runs(fs, ino->ino, &raw, (const char *)buf + done, len - done,
+			       off + done, &err);
+		if (!n && !err) {
+			bool again;
+
+			err = make_written(fs, ino->ino, &raw, from, to, &again);
+			if (again)
+				n = write_runs(fs, ino->ino, &raw, (const char *)buf + done,
+					       len - done, off + done, &err);
+		}
+		done += n;
+		if (!n || err)
 			break;
-		done += write_runs(fs, ino->ino, &raw, (const char *)buf + done,
-				   len - done, off + done, &err);
 	}
 	if (done && off + done > EXT2_I_SIZE(&raw))
 		ext2fs_inode_size_set(fs, (struct ext2_inode *)&raw, off + done);
 	ret = ext_write_raw(fs, ino->ino, &raw);
 	ext_fill(ino, &raw);
-	if (ret < 0 && !done)
+	if (done < len)
+		drop_blocks_past_eof(fs, ino, first, last);
+	if (done)
+		return done;
+	if (ret < 0)
 		return ret;
-	if (done < len && !err) {
-		ssize_t more = write_slow(fs, ino, (const char *)buf + done,
-					  len - done, off + done);
-
-		if (more < 0)
-			return done ? (ssize_t)done : more;
-		return done + more;
-	}
-	if (err && !done)
-		return ext_errno(err);
-	return done;
+	return err ? ext_errno(err) : -ENOSPC;
 }
 
 /* ---- fallocate ---------------------------------------------------------- */
