@@ -343,6 +343,7 @@ int vfs_open_inode(struct inode *ino, unsigned flags, struct file **res)
 			return err;
 		}
 	}
+	f->flags &= ~O_NOCTTY;	/* for the open method only, as Linux */
 	*res = f;
 	return 0;
 }

@@ -475,8 +475,9 @@ struct mount *mnt_lookup_on(struct mount *m, struct dentry *d);
  * and directory ones, or the device/FIFO registries; NULL with *err set
  * (-ENXIO for unregistered devices and sockets). */
 const struct file_ops *vfs_file_ops_for(struct inode *ino, int *err);
-/* A file for ino with the ops its type opens with, the driver's open run;
- * no path (the caller sets f->path if it has one). */
+/* A file for ino with the ops its type opens with, the driver's open run
+ * (it sees O_NOCTTY, dropped afterwards); no path (the caller sets f->path
+ * if it has one). */
 int vfs_open_inode(struct inode *ino, unsigned flags, struct file **res);
 /* O_PATH files: no methods. */
 extern const struct file_ops vfs_path_fops;

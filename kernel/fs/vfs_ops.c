@@ -726,8 +726,7 @@ int vfs_open(const struct nameidata_ctx *ctx, const char *path, int flags,
 	err = -EACCES;
 	if ((S_ISCHR(ino->mode) || S_ISBLK(ino->mode)) && (p.mnt->flags & MS_NODEV))
 		goto fail;
-	err = vfs_open_inode(ino, flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC),
-			     &f);
+	err = vfs_open_inode(ino, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC), &f);
 	if (err)
 		goto fail;
 	f->path = p;

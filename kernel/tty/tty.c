@@ -305,35 +305,11 @@ static bool file_hung(struct tty_file *tf)
 	return tf->gen != tf->tty->hangup_gen;
 }
 
-/* vfs_open drops O_NOCTTY before it calls open methods (Linux drops it
- * after), so read it from the call being serviced. */
-static bool open_noctty(struct file *f)
-{
-	struct task *t = current;
-	uint64_t how_flags;
-
-	if (f->flags & O_NOCTTY)
-		return true;
-	if (!t || !t->in_syscall)
-		return false;
-	switch (t->sc_nr) {
-	case __NR_open:
-		return t->sc_args[1] & O_NOCTTY;
-	case __NR_openat:
-		return t->sc_args[2] & O_NOCTTY;
-	case __NR_openat2:
-		return !get_user(t, &how_flags, t->sc_args[2]) && (how_flags & O_NOCTTY);
-	case __NR_ioctl:		/* TIOCGPTPEER's flags */
-		return (unsigned)t->sc_args[1] == TIOCGPTPEER && (t->sc_args[2] & O_NOCTTY);
-	}
-	return false;
-}
-
 static int tty_open(struct inode *ino, struct file *f)
 {
 	unsigned maj = major(ino->rdev), min = minor(ino->rdev);
 	struct process *p = cur_proc();
-	bool noctty = open_noctty(f);
+	bool noctty = f->flags & O_NOCTTY;
 	struct tty_file *tf;
 	struct tty *tty;
 
