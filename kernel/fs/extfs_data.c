@@ -270,6 +270,21 @@ static errcode_t make_written(ext2_filsys fs, ext2_ino_t ino,
 	return err;
 }
 
+/* Linux's limits: 2^32 - 1 blocks with extents; through the triple
+ * indirect block otherwise. */
+static uint64_t max_file_size(ext2_filsys fs, const struct ext2_inode_large *raw)
+{
+	uint64_t apb = fs->blocksize / 4, blocks = (1ULL << 32) - 1;
+
+	if (!(raw->i_flags & EXT4_EXTENTS_FL)) {
+		uint64_t ind = EXT2_NDIR_BLOCKS + apb + apb * apb + apb * apb * apb;
+
+		if (ind < blocks)
+			blocks = ind;
+	}
+	return blocks * fs->blocksize;
+}
+
 /* A write that fell short (ENOSPC, EIO) may leave blocks it allocated
  * for [first, last] past the file's end, which e2fsck calls an error:
  * give those back. Blocks inside the file stay (zeroed, as a hole read). */
@@ -311,6 +326,13 @@ ssize_t ext_write(struct inode *ino, const void *buf, size_t len, uint64_t off)
 	ret = ext_read_raw(fs, ino->ino, &raw);
 	if (ret < 0)
 		return ret;
+	/* As Linux's generic_write_checks: nothing at or past the largest
+	 * file, a shorter write up to it (libext2fs would wrap the block
+	 * numbers). */
+	if (off >= max_file_size(fs, &raw))
+		return -EFBIG;
+	if (len > max_file_size(fs, &raw) - off)
+		len = max_file_size(fs, &raw) - off;
 	if (!ext_fast_ok(fs, &raw))
 		return write_slow(fs, ino, buf, len, off);
 	/*
@@ -360,20 +382,6 @@ ssize_t ext_write(struct inode *ino, const void *buf, size_t len, uint64_t off)
 
 /* ---- fallocate ---------------------------------------------------------- */
 
-/* Linux's limits: 2^32 - 1 blocks with extents; through the triple
- * indirect block otherwise. */
-static uint64_t max_file_size(ext2_filsys fs, const struct ext2_inode_large *raw)
-{
-	uint64_t apb = fs->blocksize / 4, blocks = (1ULL << 32) - 1;
-
-	if (!(raw->i_flags & EXT4_EXTENTS_FL)) {
-		uint64_t ind = EXT2_NDIR_BLOCKS + apb + apb * apb + apb * apb * apb;
-
-		if (ind < blocks)
-			blocks = ind;
-	}
-	return blocks * fs->blocksize;
-}
 
 /* Zero [from, to), inside one block, where that block holds written data
  * (holes and unwritten extents read as zeros already). */

@@ -127,6 +127,15 @@ static void test_fallocate_in(const char *dir)
 	else if (type == EXT4_SUPER_MAGIC)
 		CHECK(fallocate(fd, FALLOC_FL_ZERO_RANGE, 0, 4096) == 0,
 		      "%s: ext4 supports ZERO_RANGE", dir);
+	if (type == EXT4_SUPER_MAGIC) {
+		/* ext4's largest file is 2^32 blocks: a write past it fails,
+		 * one across it is cut short, and nothing is left allocated. */
+		struct stat st;
+
+		EXPECT_ERR(pwrite(fd, "x", 1, 1LL << 62), EFBIG);
+		CHECK(fstat(fd, &st) == 0 && st.st_size < (1LL << 40),
+		      "%s: the failed write left the size (%lld)", dir, (long long)st.st_size);
+	}
 	EXPECT_ERR(fallocate(999, 0, 0, 4096), EBADF);
 	rd = open(path_in(dir, "fa"), O_RDONLY);
 	EXPECT_ERR(fallocate(rd, 0, 0, 4096), EBADF);
