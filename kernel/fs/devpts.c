@@ -221,18 +221,7 @@ static int devpts_setattr(struct inode *ino, const struct iattr *a)
 	else if (ino->ino >= INO_SLAVE(0) && ino->ino < INO_SLAVE(TTY_NR_PTYS) &&
 		 entries[ino->ino - INO_SLAVE(0)].visible && ino->nlink)
 		stored = &entries[ino->ino - INO_SLAVE(0)].attr;
-	if (a->valid & ATTR_MODE)
-		ino->mode = (ino->mode & S_IFMT) | (a->mode & 07777);
-	if (a->valid & ATTR_UID)
-		ino->uid = a->uid;
-	if (a->valid & ATTR_GID)
-		ino->gid = a->gid;
-	if (a->valid & ATTR_ATIME)
-		ino->atime = a->atime;
-	if (a->valid & ATTR_MTIME)
-		ino->mtime = a->mtime;
-	if (a->valid & ATTR_CTIME)
-		ino->ctime = a->ctime;
+	inode_set_attrs(ino, a);
 	if (stored) {
 		stored->mode = ino->mode & 07777;
 		stored->uid = ino->uid;
@@ -254,13 +243,7 @@ static const struct inode_ops devpts_iops = {
 
 static int devpts_statfs(struct super_block *sb, struct kstatfs *st)
 {
-	memset(st, 0, sizeof(*st));
-	st->f_type = DEVPTS_SUPER_MAGIC;
-	st->f_bsize = 4096;
-	st->f_frsize = 4096;
-	st->f_namelen = 255;
-	st->f_flags = sb->flags;
-	st->f_fsid[0] = (int)sb->dev;
+	statfs_virtual(sb, st, DEVPTS_SUPER_MAGIC);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* The inode cache: one hash table of (superblock, inode number) for every
  * filesystem, and reference counting that evicts at zero. */
 #include <stdlib.h>
+#include <string.h>
 #include "fs/vfs.h"
 #include "lib/ktime.h"
 
@@ -85,4 +86,33 @@ void inode_touch(struct inode *ino, unsigned which)
 		ino->ctime = now;
 	if (which && ino->sb && ino->sb->op && ino->sb->op->dirty_inode)
 		ino->sb->op->dirty_inode(ino);
+}
+
+void inode_set_attrs(struct inode *ino, const struct iattr *attr)
+{
+	if (attr->valid & ATTR_MODE)
+		ino->mode = (ino->mode & S_IFMT) | (attr->mode & 07777);
+	if (attr->valid & ATTR_UID)
+		ino->uid = attr->uid;
+	if (attr->valid & ATTR_GID)
+		ino->gid = attr->gid;
+	if (attr->valid & ATTR_ATIME)
+		ino->atime = attr->atime;
+	if (attr->valid & ATTR_MTIME)
+		ino->mtime = attr->mtime;
+	if (attr->valid & ATTR_CTIME)
+		ino->ctime = attr->ctime;
+}
+
+void statfs_virtual(struct super_block *sb, struct kstatfs *st, long magic)
+{
+	memset(st, 0, sizeof(*st));
+	st->f_type = magic;
+	st->f_bsize = 4096;
+	st->f_frsize = 4096;
+	st->f_namelen = 255;
+	if (sb) {
+		st->f_flags = sb->flags;
+		st->f_fsid[0] = (int)sb->dev;
+	}
 }

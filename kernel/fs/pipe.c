@@ -394,11 +394,7 @@ long pipe_file_set_size(struct file *f, unsigned long size, bool privileged)
 
 static int pipefs_statfs(struct super_block *sb, struct kstatfs *st)
 {
-	memset(st, 0, sizeof(*st));
-	st->f_type = 0x50495045;	/* PIPEFS_MAGIC */
-	st->f_bsize = 4096;
-	st->f_frsize = 4096;
-	st->f_namelen = 255;
+	statfs_virtual(sb, st, 0x50495045 /* PIPEFS_MAGIC */);
 	return 0;
 }
 

@@ -633,13 +633,7 @@ static const struct file_ops proc_file_fops = {
 
 static int proc_statfs(struct super_block *sb, struct kstatfs *st)
 {
-	memset(st, 0, sizeof(*st));
-	st->f_type = PROC_SUPER_MAGIC;
-	st->f_bsize = 4096;
-	st->f_frsize = 4096;
-	st->f_namelen = 255;
-	st->f_flags = sb->flags;
-	st->f_fsid[0] = (int)sb->dev;
+	statfs_virtual(sb, st, PROC_SUPER_MAGIC);
 	return 0;
 }
 

@@ -490,18 +490,7 @@ static int tmpfs_setattr(struct inode *ino, const struct iattr *a)
 			return -EINVAL;
 		truncate_to(ino, a->size);
 	}
-	if (a->valid & ATTR_MODE)
-		ino->mode = (ino->mode & S_IFMT) | (a->mode & 07777);
-	if (a->valid & ATTR_UID)
-		ino->uid = a->uid;
-	if (a->valid & ATTR_GID)
-		ino->gid = a->gid;
-	if (a->valid & ATTR_ATIME)
-		ino->atime = a->atime;
-	if (a->valid & ATTR_MTIME)
-		ino->mtime = a->mtime;
-	if (a->valid & ATTR_CTIME)
-		ino->ctime = a->ctime;
+	inode_set_attrs(ino, a);
 	return 0;
 }
 

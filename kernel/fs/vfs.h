@@ -132,6 +132,9 @@ void iput(struct inode *ino);
 /* Set ATTR_ATIME/ATTR_MTIME/ATTR_CTIME (bits of which) to now, in memory;
  * the superblock's dirty_inode method, if any, hears about it. */
 void inode_touch(struct inode *ino, unsigned which);
+/* Copy the mode (permission bits), owner and time fields attr sets into
+ * an in-memory inode; ATTR_SIZE is the caller's business. */
+void inode_set_attrs(struct inode *ino, const struct iattr *attr);
 
 /* ---- superblocks and filesystem types -------------------------------- */
 
@@ -142,6 +145,9 @@ struct kstatfs {
 	uint64_t f_files, f_ffree, f_namelen, f_frsize, f_flags;
 	int f_fsid[2];
 };
+/* statfs of a filesystem without blocks (procfs, devpts, pipefs): 4 KiB
+ * units, 255-byte names, the superblock's flags and device. */
+void statfs_virtual(struct super_block *sb, struct kstatfs *st, long magic);
 
 struct super_ops {
 	int (*statfs)(struct super_block *sb, struct kstatfs *st);

@@ -279,16 +279,7 @@ static long setattr_checked(struct task *t, const struct path *p, struct inode *
 	/* A file without a name (pipe): only the in-memory inode. */
 	if (attr->valid & ATTR_SIZE)
 		return -EINVAL;
-	if (attr->valid & ATTR_MODE)
-		ino->mode = (ino->mode & S_IFMT) | (attr->mode & 07777);
-	if (attr->valid & ATTR_UID)
-		ino->uid = attr->uid;
-	if (attr->valid & ATTR_GID)
-		ino->gid = attr->gid;
-	if (attr->valid & ATTR_ATIME)
-		ino->atime = attr->atime;
-	if (attr->valid & ATTR_MTIME)
-		ino->mtime = attr->mtime;
+	inode_set_attrs(ino, attr);
 	ino->ctime = ktime_real();
 	return 0;
 }
