@@ -28,6 +28,7 @@
 #include "fs/hostfs.h"
 #include "block/ubd.h"
 #include "tty/tty.h"
+#include "tty/chan.h"
 #include "mconsole/mconsole.h"
 #include "syscalls/syscall.h"
 #include "lib/event.h"
@@ -230,9 +231,13 @@ static struct task *start_init(const struct path *root)
 		cfg.init_argv[0] = cfg.init;
 		r = do_execve(t, cfg.init, (char **)cfg.init_argv, cfg.init_argc,
 			      (char **)cfg.init_envp, cfg.init_envc);
-		if (r != -EJUSTRETURN)
-			printk_level(KERN_ERR, "Failed to execute %s (error %ld).  Attempting defaults...\n",
-				     cfg.init, r);
+		if (r != -EJUSTRETURN) {
+			/* As Linux since 4.x: an explicit init= is not replaced. */
+			current = NULL;
+			printk_level(KERN_EMERG, "Kernel panic - not syncing: Requested init %s "
+				     "failed (error %ld).\n", cfg.init, r);
+			return NULL;
+		}
 	}
 	for (unsigned i = 0; r != -EJUSTRETURN && i < 4; i++) {
 		cfg.init_argv[0] = candidates[i];
@@ -271,6 +276,7 @@ int main(int argc, char **argv)
 	struct path root;
 	struct task *init;
 	int r, how;
+	bool panic_shown;
 
 	/* Descriptors 0-2 must exist, or the first files we open would pose
 	 * as stdin/stdout. */
@@ -329,6 +335,7 @@ int main(int argc, char **argv)
 	mount_root(&root);
 	init = start_init(&root);
 	if (!init) {
+		sched_request_halt(-2);	/* the panic is said: no second one */
 		shutdown_all();
 		return 1;
 	}
@@ -337,6 +344,9 @@ int main(int argc, char **argv)
 	sched_run();
 
 	how = sched_halt_reason();
+	/* The panic line went to the console; repeat it on stderr only if
+	 * the console is somewhere else. */
+	panic_shown = chan_console_is(1) || chan_console_is(2);
 	shutdown_all();
 	if (how == LINUX_REBOOT_CMD_RESTART && !cfg.noreboot) {
 		/* UML reboots by executing itself again with the same argv. */
@@ -345,7 +355,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (how == -2) {
-		fprintf(stderr, "Kernel panic - not syncing: Attempted to kill init!\n");
+		if (!panic_shown)
+			fprintf(stderr, "Kernel panic - not syncing: Attempted to kill init!\n");
 		return 134;
 	}
 	if (how == -3)

@@ -6,6 +6,7 @@ import subprocess
 import time
 
 import pexpect
+import pytest
 
 from guest import LINUX, image_copy, run_shell, spawn
 
@@ -179,3 +180,19 @@ def test_version_is_the_guest_release_and_help_looks_like_uml(tmp_path):
     assert lines[2] == ""
     for opt in ("mem=", "ubd", "umid=", "uml_dir=", "con", "init="):
         assert opt in h.stdout, opt
+
+
+@pytest.mark.parametrize("init,err", [("/nonexistent", -2), ("/etc", -13)])
+def test_failed_init_panics_instead_of_booting_another(tmp_path, init, err):
+    """As Linux since 4.x: an explicit init= that cannot run is a panic
+    (one line), not a fallback to /sbin/init."""
+    img = image_copy(tmp_path)
+    r = subprocess.run([LINUX, "ubd0=" + img, "init=" + init, umldir(tmp_path)],
+                       input="echo booted-$((1+1))\n", capture_output=True, text=True,
+                       timeout=30)
+    out = r.stdout + r.stderr
+    line = "Kernel panic - not syncing: Requested init %s failed (error %d)." % (init, err)
+    assert out.count(line) == 1, out
+    assert out.count("Kernel panic") == 1, out
+    assert "booted-2" not in out and "login:" not in out
+    assert r.returncode != 0
