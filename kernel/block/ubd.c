@@ -387,6 +387,13 @@ const char *ubd_file(int unit)
 	return u ? u->file : NULL;
 }
 
+const char *ubd_backing(int unit)
+{
+	struct ubd *u = unit_dev(unit);
+
+	return u && u->cow ? cow_dev_backing(u->cow) : NULL;
+}
+
 int ubd_unit_of(dev_t dev)
 {
 	unsigned unit = minor(dev) / 16;

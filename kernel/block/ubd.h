@@ -36,6 +36,8 @@ int ubd_configure(int unit, const char *file, const char *backing,
 int ubd_remove(int unit, char *err, size_t errlen);
 bool ubd_configured(int unit);
 const char *ubd_file(int unit);		/* host file name or NULL */
+/* The backing file of a COW unit, NULL for a plain image. */
+const char *ubd_backing(int unit);
 
 static inline dev_t ubd_devt(int unit)
 {

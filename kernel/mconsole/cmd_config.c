@@ -2,6 +2,7 @@
  * (uml-compat.md §3.6). */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,14 @@ static void ubd_config(struct mc_request *r, const char *arg)
 		mc_err(r, "ubd_get_config : no device number given");
 		return;
 	}
+	/* UML's reply: the file, or "<cow-file>,<backing-file>" */
+	if (ubd_configured(unit) && ubd_file(unit) && ubd_backing(unit)) {
+		char both[2 * PATH_MAX + 2];
+
+		snprintf(both, sizeof(both), "%s,%s", ubd_file(unit), ubd_backing(unit));
+		mc_ok(r, both);
+		return;
+	}
 	mc_ok(r, ubd_configured(unit) && ubd_file(unit) ? ubd_file(unit) : "");
 }
 
@@ -149,6 +158,10 @@ static void line_config(struct mc_request *r, const char *arg, int base, int cou
 	long n;
 
 	arg += 3;
+	if (*arg == '=') {
+		mc_err(r, "Can't configure all devices from mconsole");
+		return;
+	}
 	n = strtol(arg, &end, 10);
 	if (end == arg || n < 0 || n >= count) {
 		mc_err(r, end == arg ? "Couldn't parse device number" : "Device number out of range");
@@ -166,7 +179,10 @@ static void line_config(struct mc_request *r, const char *arg, int base, int cou
 		return;
 	}
 	if (tty_lookup(base + n)) {
-		mc_err(r, "Device already configured");
+		/* UML's words while a guest has it open; we also keep a
+		 * configured line as it is when it is closed. */
+		mc_err(r, tty_lookup(base + n)->open_count ? "Device is already open"
+							     : "Device already configured");
 		return;
 	}
 	if (tty_line_config(base + n, end + 1, buf, sizeof(buf)) < 0)

@@ -388,6 +388,10 @@ def test_config_console_and_serial_lines(tmp_path, guests, client):
     assert rc == 1 and "No match for configured backends" in out
     rc, out = g.mc(client, "config", "con99=null")
     assert rc == 1 and "out of range" in out
+    # con0 is the init shell's terminal: open
+    assert g.mc(client, "config", "con0=null") == (1, "ERR Device is already open\n")
+    assert g.mc(client, "config", "con=null") == (
+        1, "ERR Can't configure all devices from mconsole\n")
 
 
 @pytest.mark.parametrize("client", CLIENTS)
@@ -703,3 +707,16 @@ def test_cad_reboots_with_the_images_inittab(tmp_path, guests):
     assert g.mc(OURS, "halt") == (0, "OK \n")
     assert g.wait() == 0
     assert not os.path.exists(g.dir)
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_config_query_of_a_cow_unit_names_both_files(tmp_path, guests, client):
+    """UML answers "<cow-file>,<backing-file>" for a COW unit, whether it
+    was given at boot or hot-added."""
+    g = guests(tmp_path)
+    backing = image_copy(tmp_path, name="backing.img")
+    cow = str(tmp_path / "extra.cow")
+    assert g.mc(client, "config", "ubd4=%s,%s" % (cow, backing)) == (0, "OK \n")
+    assert g.mc(client, "config", "ubd4") == (0, "OK %s,%s\n" % (cow, backing))
+    assert g.mc(client, "remove", "ubd4")[0] == 0
+    assert g.mc(client, "config", "ubd4") == (0, "OK \n")
