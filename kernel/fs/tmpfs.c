@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <linux/falloc.h>
 #include "fs/vfs.h"
+#include "mm/mm.h"
 #include "lib/ktime.h"
 
 #define TMPFS_MAGIC	0x01021994
@@ -730,11 +731,10 @@ static const struct super_ops tmpfs_sops = {
 	.show_options = tmpfs_show_options,
 };
 
+/* The guest's RAM (mem=), as Linux sizes tmpfs from totalram_pages. */
 static uint64_t ram_bytes(void)
 {
-	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-
-	return pages > 0 && psize > 0 ? (uint64_t)pages * psize : 1ULL << 30;
+	return mm_limit();
 }
 
 /* A size: a number with an optional k/m/g/t suffix or a % of RAM. */
