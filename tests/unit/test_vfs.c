@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 #include "unit.h"
 #include "fs/vfs.h"
+#include "mm/mm.h"
 #include "lib/cred.h"
 
 static struct path root;
@@ -755,6 +756,9 @@ int main(void)
 {
 	vfs_init();
 	tmpfs_init();
+	/* tmpfs defaults to half the guest's memory: room for the dcache
+	 * test's 10,000 one-page files */
+	mm_set_limit(1ULL << 30);
 	CHECK(find_filesystem("tmpfs") != NULL);
 	CHECK_EQ(vfs_mount_root("tmpfs", 0, "rootfs", 0, NULL, &root), 0);
 	fs = fs_context_new(&root);
