@@ -78,9 +78,16 @@ static ssize_t read_slow(ext2_filsys fs, struct inode *ino, void *buf, size_t le
 	return got;
 }
 
-/* Copy [off, off+len) of the file into buf (len already clipped to EOF). */
-static ssize_t read_runs(ext2_filsys fs, ext2_ino_t ino, struct ext2_inode_large *raw,
-			 char *buf, size_t len, uint64_t off)
+/*
+ * Move [off, off+len) between buf and the file's blocks, a mapped run at
+ * a time. Reading, holes and unwritten extents read as zeros (len is
+ * already clipped to EOF); writing stops at the first block that is not
+ * mapped and initialised. Partial blocks go through a bounce block (read,
+ * patched and written back when writing). Returns the bytes moved; *errp
+ * is the error that stopped it, if any.
+ */
+static size_t copy_runs(ext2_filsys fs, ext2_ino_t ino, struct ext2_inode_large *raw,
+			char *buf, size_t len, uint64_t off, bool write, errcode_t *errp)
 {
 	unsigned bs = fs->blocksize;
 	ext2_extent_handle_t h;
@@ -90,15 +97,16 @@ static ssize_t read_runs(ext2_filsys fs, ext2_ino_t ino, struct ext2_inode_large
 	errcode_t err;
 
 	err = ext2fs_extent_open2(fs, ino, (struct ext2_inode *)raw, &h);
-	if (err)
-		return ext_errno(err);
+	if (err) {
+		*errp = err;
+		return 0;
+	}
 	while (done < len) {
 		uint64_t pos = off + done;
-		blk64_t lblk = pos / bs;
 		size_t boff = pos % bs, n;
 
-		err = ext_map(h, lblk, &run);
-		if (err)
+		err = ext_map(h, pos / bs, &run);
+		if (err || (write && !run.pblk))
 			break;
 		n = run.len * bs - boff;
 		if (n > len - done)
@@ -107,7 +115,8 @@ static ssize_t read_runs(ext2_filsys fs, ext2_ino_t ino, struct ext2_inode_large
 			memset(buf + done, 0, n);
 		} else if (!boff && n >= bs) {
 			n -= n % bs;
-			err = io_channel_read_blk64(fs->io, run.pblk, n / bs, buf + done);
+			err = write ? io_channel_write_blk64(fs->io, run.pblk, n / bs, buf + done)
+				    : io_channel_read_blk64(fs->io, run.pblk, n / bs, buf + done);
 		} else {
 			if (!bounce && !(bounce = malloc(bs))) {
 				err = EXT2_ET_NO_MEMORY;
@@ -116,8 +125,12 @@ static ssize_t read_runs(ext2_filsys fs, ext2_ino_t ino, struct ext2_inode_large
 			if (n > bs - boff)
 				n = bs - boff;
 			err = io_channel_read_blk64(fs->io, run.pblk, 1, bounce);
-			if (!err)
+			if (!err && write) {
+				memcpy(bounce + boff, buf + done, n);
+				err = io_channel_write_blk64(fs->io, run.pblk, 1, bounce);
+			} else if (!err) {
 				memcpy(buf + done, bounce + boff, n);
+			}
 		}
 		if (err)
 			break;
@@ -125,9 +138,25 @@ static ssize_t read_runs(ext2_filsys fs, ext2_ino_t ino, struct ext2_inode_large
 	}
 	free(bounce);
 	ext2fs_extent_free(h);
+	*errp = err;
+	return done;
+}
+
+static ssize_t read_runs(ext2_filsys fs, ext2_ino_t ino, struct ext2_inode_large *raw,
+			 char *buf, size_t len, uint64_t off)
+{
+	errcode_t err;
+	size_t done = copy_runs(fs, ino, raw, buf, len, off, false, &err);
+
 	if (err && !done)
 		return ext_errno(err);
 	return done;
+}
+
+static size_t write_runs(ext2_filsys fs, ext2_ino_t ino, struct ext2_inode_large *raw,
+			 const char *buf, size_t len, uint64_t off, errcode_t *errp)
+{
+	return copy_runs(fs, ino, raw, (char *)buf, len, off, true, errp);
 }
 
 ssize_t ext_read(struct inode *ino, void *buf, size_t len, uint64_t off)
@@ -176,58 +205,6 @@ static ssize_t write_slow(ext2_filsys fs, struct inode *ino, const void *buf,
 	return done;
 }
 
-/* Write into blocks that are mapped and initialised; stops at the first
- * block that is not. Partial blocks are read, patched and written back. */
-static size_t write_runs(ext2_filsys fs, ext2_ino_t ino, struct ext2_inode_large *raw,
-			 const char *buf, size_t len, uint64_t off, errcode_t *errp)
-{
-	unsigned bs = fs->blocksize;
-	ext2_extent_handle_t h;
-	char *bounce = NULL;
-	struct ext_run run;
-	size_t done = 0;
-	errcode_t err;
-
-	err = ext2fs_extent_open2(fs, ino, (struct ext2_inode *)raw, &h);
-	if (err) {
-		*errp = err;
-		return 0;
-	}
-	while (done < len) {
-		uint64_t pos = off + done;
-		size_t boff = pos % bs, n;
-
-		err = ext_map(h, pos / bs, &run);
-		if (err || !run.pblk)
-			break;
-		n = run.len * bs - boff;
-		if (n > len - done)
-			n = len - done;
-		if (!boff && n >= bs) {
-			n -= n % bs;
-			err = io_channel_write_blk64(fs->io, run.pblk, n / bs, buf + done);
-		} else {
-			if (!bounce && !(bounce = malloc(bs))) {
-				err = EXT2_ET_NO_MEMORY;
-				break;
-			}
-			if (n > bs - boff)
-				n = bs - boff;
-			err = io_channel_read_blk64(fs->io, run.pblk, 1, bounce);
-			if (!err) {
-				memcpy(bounce + boff, buf + done, n);
-				err = io_channel_write_blk64(fs->io, run.pblk, 1, bounce);
-			}
-		}
-		if (err)
-			break;
-		done += n;
-	}
-	free(bounce);
-	ext2fs_extent_free(h);
-	*errp = err;
-	return done;
-}
 
 /* Allocate blocks [lblk, lblk+n) that are holes as initialised extents
  * filled with zeros (also past EOF: a write is about to cover them). */
