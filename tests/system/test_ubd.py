@@ -98,30 +98,24 @@ def test_raw_io_sizes_readonly_odd_size_and_tar(tmp_path):
     assert os.path.getsize(odd) == 1000
 
 
-def test_fsync_reaches_the_host_while_running(tmp_path):
-    """Written data is in the block cache; fsync and BLKFLSBUF put it on the
-    host file before the guest goes on."""
-    img = image_copy(tmp_path)
-    data = str(tmp_path / "data.img")
-    pattern_file(data, 4 * MiB)
-    p = subprocess.Popen([LINUX, "ubd0=" + img, "ubd1=" + data, "init=/bin/sh", UML_DIR],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True, bufsize=1)
+def boot_piped(img, data):
+    """A kernel with data.img as ubd1, its console on pipes, driven line
+    by line (see send and read_until)."""
+    return subprocess.Popen([LINUX, "ubd0=" + img, "ubd1=" + data, "init=/bin/sh", UML_DIR],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, bufsize=1)
+
+
+def send(p, lines, marker):
+    """Run lines in the guest, then wait for marker on the console."""
+    p.stdin.write(lines + "echo %s\n" % marker)
+    p.stdin.flush()
+    return read_until(p, marker)
+
+
+def power_off(p):
+    """Halt the guest; a kernel that does not go is killed."""
     try:
-        p.stdin.write("echo fsynced | dd of=/dev/ubdb bs=512 seek=7 conv=sync,fsync 2>/dev/null\n"
-                      "echo MARK-ONE\n")
-        p.stdin.flush()
-        for line in p.stdout:
-            if line.startswith("MARK-ONE"):
-                break
-        assert sectors_of(data, 7, 1).startswith(b"fsynced\n")
-        p.stdin.write("echo flushed | dd of=/dev/ubdb bs=512 seek=9 conv=sync 2>/dev/null\n"
-                      "blockdev --flushbufs /dev/ubdb; echo MARK-TWO\n")
-        p.stdin.flush()
-        for line in p.stdout:
-            if line.startswith("MARK-TWO"):
-                break
-        assert sectors_of(data, 9, 1).startswith(b"flushed\n")
         p.stdin.write("poweroff -f\n")
         p.stdin.close()
         p.wait(timeout=30)
@@ -129,6 +123,24 @@ def test_fsync_reaches_the_host_while_running(tmp_path):
         if p.poll() is None:
             p.kill()
             p.wait()
+
+
+def test_fsync_reaches_the_host_while_running(tmp_path):
+    """Written data is in the block cache; fsync and BLKFLSBUF put it on the
+    host file before the guest goes on."""
+    img = image_copy(tmp_path)
+    data = str(tmp_path / "data.img")
+    pattern_file(data, 4 * MiB)
+    p = boot_piped(img, data)
+    try:
+        send(p, "echo fsynced | dd of=/dev/ubdb bs=512 seek=7 conv=sync,fsync 2>/dev/null\n",
+             "MARK-ONE")
+        assert sectors_of(data, 7, 1).startswith(b"fsynced\n")
+        send(p, "echo flushed | dd of=/dev/ubdb bs=512 seek=9 conv=sync 2>/dev/null\n"
+                "blockdev --flushbufs /dev/ubdb\n", "MARK-TWO")
+        assert sectors_of(data, 9, 1).startswith(b"flushed\n")
+    finally:
+        power_off(p)
 
 
 def test_mke2fs_mount_in_guest_gives_valid_host_fs(tmp_path):
@@ -607,28 +619,17 @@ def test_sync_writes_back_raw_device_data(tmp_path):
     img = image_copy(tmp_path)
     data = str(tmp_path / "data.img")
     pattern_file(data, 4 * MiB)
-    p = subprocess.Popen([LINUX, "ubd0=" + img, "ubd1=" + data, "init=/bin/sh", UML_DIR],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True, bufsize=1)
+    p = boot_piped(img, data)
     try:
-        p.stdin.write("echo cached | dd of=/dev/ubdb bs=512 seek=11 conv=sync 2>/dev/null\n"
-                      "echo MARK-WRITTEN\n")
-        p.stdin.flush()
-        read_until(p, "MARK-WRITTEN")
+        send(p, "echo cached | dd of=/dev/ubdb bs=512 seek=11 conv=sync 2>/dev/null\n",
+             "MARK-WRITTEN")
         # Still in the write-back block cache: the test sees sync at work.
         assert sectors_of(data, 11, 1).startswith(b"sector0000011")
-        p.stdin.write("sync; echo MARK-SYNCED\n")
-        p.stdin.flush()
-        read_until(p, "MARK-SYNCED")
+        send(p, "sync\n", "MARK-SYNCED")
         assert sectors_of(data, 11, 1).startswith(b"cached\n")
         assert sectors_of(data, 12, 1).startswith(b"sector0000012")
-        p.stdin.write("poweroff -f\n")
-        p.stdin.close()
-        p.wait(timeout=30)
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+        power_off(p)
 
 
 def test_remount_rw_on_readonly_unit_is_refused(tmp_path):
